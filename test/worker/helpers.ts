@@ -1,0 +1,64 @@
+/** Test helpers: accounts and keys written straight to KV, and requests through the Worker. */
+import { env, exports } from "cloudflare:workers";
+import { generateKey, generateKeyId, hashKey, KeyStore, type Plan } from "../../src/auth/keys";
+import type { Env } from "../../src/config";
+
+export const testEnv = env as unknown as Env;
+
+export interface TestAccount {
+  accountId: string;
+  masterKey: string;
+  masterKeyId: string;
+}
+
+export async function createAccount(plan: Partial<Plan> = {}, company = "Acme Inc."): Promise<TestAccount> {
+  const store = new KeyStore(testEnv.KEYS);
+  const accountId = `acct_${generateKeyId()}`;
+  await store.putAccount({
+    id: accountId,
+    company,
+    plan: { name: "Startup", period: "Monthly", rateLimit: null, quota: null, ...plan },
+    created: new Date().toISOString(),
+  });
+  const masterKey = generateKey();
+  const masterKeyId = generateKeyId();
+  await store.putKey(await hashKey(masterKey), {
+    id: masterKeyId,
+    accountId,
+    name: "master",
+    master: true,
+    created: new Date().toISOString(),
+    revoked: false,
+  });
+  return { accountId, masterKey, masterKeyId };
+}
+
+export function basic(key: string): string {
+  return `Basic ${btoa(`${key}:`)}`;
+}
+
+export function call(path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.key !== undefined) headers.set("Authorization", basic(init.key));
+  return exports.default.fetch(new Request(`http://api.test${path}`, { ...init, headers }));
+}
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Asserts the failure envelope exactly: four keys, code = status, a UUID v4 id. */
+export async function expectEnvelope(res: Response, status: number, message?: RegExp): Promise<{ id: string; message: string }> {
+  const body = (await res.json()) as Record<string, unknown>;
+  const problems: string[] = [];
+  if (res.status !== status) problems.push(`status ${res.status} != ${status} (${JSON.stringify(body)})`);
+  if (Object.keys(body).sort().join(",") !== "code,id,message,success") problems.push(`keys ${Object.keys(body)}`);
+  if (body.success !== false) problems.push("success is not false");
+  if (body.code !== status) problems.push(`code ${String(body.code)}`);
+  if (typeof body.id !== "string" || !UUID_V4.test(body.id)) problems.push(`id ${String(body.id)}`);
+  if (typeof body.message !== "string" || body.message === "") problems.push("no message");
+  if (message && typeof body.message === "string" && !message.test(body.message)) problems.push(`message ${body.message}`);
+  if (!res.headers.get("Content-Type")?.startsWith("application/json")) problems.push("content type");
+  if (problems.length) throw new Error(`bad envelope: ${problems.join("; ")}`);
+  return { id: body.id as string, message: body.message as string };
+}
+
+export { UUID_V4 };
