@@ -1,7 +1,12 @@
-import type { Env } from "../../src/config";
 declare global {
   namespace Cloudflare {
     interface Env extends import("../../src/config").Env {}
   }
 }
-export type { Env };
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** Committed fixtures by file name, base64 (see test/global-setup.ts). */
+    fixtures: Record<string, string>;
+  }
+}
+export {};

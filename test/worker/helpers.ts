@@ -1,5 +1,6 @@
 /** Test helpers: accounts and keys written straight to KV, and requests through the Worker. */
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
+import { SELF } from "cloudflare:test";
 import { generateKey, generateKeyId, hashKey, KeyStore, type Plan } from "../../src/auth/keys";
 import type { Env } from "../../src/config";
 
@@ -40,7 +41,7 @@ export function basic(key: string): string {
 export function call(path: string, init: RequestInit & { key?: string } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.key !== undefined) headers.set("Authorization", basic(init.key));
-  return exports.default.fetch(new Request(`http://api.test${path}`, { ...init, headers }));
+  return SELF.fetch(new Request(`http://api.test${path}`, { ...init, headers }));
 }
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
