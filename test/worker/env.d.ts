@@ -1,6 +1,9 @@
+import type { Env as Bindings } from "../../src/config";
+
 declare global {
   namespace Cloudflare {
-    interface Env extends import("../../src/config").Env {}
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface Env extends Bindings {}
   }
 }
 declare module "vitest" {
@@ -9,4 +12,3 @@ declare module "vitest" {
     fixtures: Record<string, string>;
   }
 }
-export {};
