@@ -7,7 +7,7 @@ export default defineConfig({
       {
         // Unit and integration tests inside workerd, against real (local) R2, KV, Durable Objects.
         plugins: [cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"], globalSetup: ["test/global-setup.ts"], testTimeout: 60_000 },
+        test: { name: "worker", include: ["test/worker/**/*.test.ts"], globalSetup: ["test/global-setup.ts", "test/origin-setup.ts"], testTimeout: 60_000 },
       },
       {
         // End to end over HTTP against `wrangler dev`, started by the test itself.
