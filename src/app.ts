@@ -8,6 +8,8 @@ import { authenticate } from "./auth/middleware";
 import { rateLimit, rateLimitHeadersOnResponse } from "./ratelimit/middleware";
 import { account } from "./routes/account";
 import { keys } from "./routes/keys";
+import { processRoutes } from "./routes/process";
+import { temp } from "./routes/temp";
 
 export const app = new Hono<AppEnv>();
 
@@ -20,6 +22,8 @@ app.use("/1.0/*", authenticate, rateLimit);
 
 app.route("/1.0/account", account);
 app.route("/1.0/keys", keys);
+app.route("/1.0", processRoutes);
+app.route("/temp", temp);
 
 /** Known paths and their methods; any other method on them is a 405 with an Allow header. */
 const METHODS: Array<[string, string[]]> = [
@@ -27,6 +31,9 @@ const METHODS: Array<[string, string[]]> = [
   ["/1.0/keys", ["GET", "POST"]],
   ["/1.0/keys/:key", ["PUT", "DELETE"]],
   ["/1.0/keys/:key/usage", ["GET"]],
+  ["/1.0/upload", ["POST"]],
+  ["/1.0/fetch", ["POST"]],
+  ["/temp/:id/:name", ["GET"]],
 ];
 for (const [path, methods] of METHODS) {
   const allow = methods.includes("GET") ? [...methods, "HEAD"] : methods;

@@ -18,6 +18,7 @@ export interface Env {
   TEMP_TTL_SECONDS: string;
   PUBLIC_BASE_URL: string;
   ALLOW_PRIVATE_SOURCES: string;
+  PRIVATE_SOURCE_ALLOWLIST?: string;
   ALLOW_SENSITIVE_FETCH_HEADERS: string;
   FETCH_TIMEOUT_MS: string;
   FETCH_MAX_REDIRECTS: string;
@@ -31,6 +32,8 @@ export interface Settings {
   tempTtlSeconds: number;
   publicBaseUrl: string;
   allowPrivateSources: boolean;
+  /** Private sources allowed one by one, as "host:port" (the port as written or the scheme's default). */
+  privateSourceAllowlist: string[];
   allowSensitiveFetchHeaders: boolean;
   fetchTimeoutMs: number;
   fetchMaxRedirects: number;
@@ -64,6 +67,7 @@ export function settings(env: Env): Settings {
     tempTtlSeconds: positiveInt(env, "TEMP_TTL_SECONDS", 86_400),
     publicBaseUrl: (env.PUBLIC_BASE_URL ?? "").replace(/\/+$/, ""),
     allowPrivateSources: flag(env, "ALLOW_PRIVATE_SOURCES"),
+    privateSourceAllowlist: (env.PRIVATE_SOURCE_ALLOWLIST ?? "").split(",").map((s) => s.trim().toLowerCase()).filter(Boolean),
     allowSensitiveFetchHeaders: flag(env, "ALLOW_SENSITIVE_FETCH_HEADERS"),
     fetchTimeoutMs: positiveInt(env, "FETCH_TIMEOUT_MS", 15_000),
     fetchMaxRedirects: positiveInt(env, "FETCH_MAX_REDIRECTS", 5),

@@ -8,7 +8,7 @@ export { AccountState } from "./quota/account-state";
 
 export default {
   fetch: app.fetch,
-  async scheduled(controller, env) {
+  async scheduled(controller, env, _ctx) {
     const deleted = await sweepExpired(env.OUTPUTS, settings(env).tempTtlSeconds, controller.scheduledTime);
     console.log(`temp sweep: deleted ${deleted} expired output(s)`);
   },

@@ -5,6 +5,7 @@
  */
 import type { AppContext } from "./context";
 import { envelope, toApiError } from "./errors";
+import type { ImageFacts } from "./image/process";
 
 export function metadataHeaders(document: unknown): Record<string, string> {
   const line = JSON.stringify(document);
@@ -22,4 +23,16 @@ export function failureResponse(c: AppContext, err: unknown): Response {
   const headers: Record<string, string> = { ...failure.headers };
   if (c.get("binary")) Object.assign(headers, metadataHeaders(body));
   return c.json(body, failure.status, headers);
+}
+
+/** The success document of spec §5: never a `message` key (the Node client reads one as an error). */
+export function successDocument(c: AppContext, result: { input: ImageFacts; output: ImageFacts }, url: string) {
+  return { success: true as const, code: 200 as const, id: c.get("requestId"), input: result.input, output: { url, ...result.output } };
+}
+
+export function binaryResponse(document: unknown, bytes: Uint8Array, contentType: string): Response {
+  return new Response(bytes, {
+    status: 200,
+    headers: { "Content-Type": contentType, "Content-Length": String(bytes.byteLength), ...metadataHeaders(document) },
+  });
 }

@@ -133,10 +133,15 @@ function parseUrl(text: string, base?: URL): URL | null {
 function urlProblem(url: URL, settings: Settings): string | null {
   if (url.protocol !== "http:" && url.protocol !== "https:") return "must be an http or https URL";
   if (url.port === "0") return "must not use port 0";
-  if (settings.allowPrivateSources) return null;
+  if (settings.allowPrivateSources || allowListed(url, settings)) return null;
   const host = classifyHost(url.hostname);
   if (host.blockedReason === null) return null;
   return `refers to a private or reserved address (${host.normalized}: ${host.blockedReason})`;
+}
+
+function allowListed(url: URL, settings: Settings): boolean {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return settings.privateSourceAllowlist.includes(`${url.hostname.toLowerCase()}:${port}`);
 }
 
 /** Removes user:pass from the URL and returns it as a Basic Authorization value. */

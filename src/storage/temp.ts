@@ -45,3 +45,10 @@ export async function sweepExpired(bucket: R2Bucket, ttlSeconds: number, now: nu
   } while (cursor);
   return deleted;
 }
+
+/** Stores a temporary output and returns its key (temp/<uuid>/<name>). */
+export async function putTemp(bucket: R2Bucket, name: string, bytes: Uint8Array, contentType: string, now: number): Promise<string> {
+  const key = tempKey(crypto.randomUUID(), name);
+  await bucket.put(key, bytes, { httpMetadata: { contentType }, customMetadata: { created: String(now) } });
+  return key;
+}

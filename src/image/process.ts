@@ -1,0 +1,95 @@
+/**
+ * One image from source bytes to output bytes: probe, limits, decode, the pipeline, encode, and the
+ * facts of input and output that the response document reports.
+ */
+import type { Settings } from "../config";
+import { ApiError } from "../errors";
+import type { RequestPlan } from "../request/document";
+import type { EncodableFormat } from "../request/output";
+import { FORMATS, renameFor } from "./formats";
+import { runPipeline } from "./pipeline";
+import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
+import { flatten } from "./steps/flatten";
+import { DEFAULT_QUALITY, decode, encode } from "./transcode";
+import { sanitiseName } from "../storage/temp";
+
+/** The fields that `input` and `output` share in the response document (spec §5). */
+export interface ImageFacts {
+  name: string;
+  format: string;
+  width: number;
+  height: number;
+  colorspace: string;
+  interlaced: boolean;
+  sampling: string | null;
+  depth: number;
+  quality: number | null;
+  bytes: number;
+  sha1: string;
+}
+
+export interface Processed {
+  input: ImageFacts;
+  output: ImageFacts;
+  bytes: Uint8Array;
+  format: EncodableFormat;
+}
+
+export interface Source {
+  bytes: Uint8Array;
+  /** From the upload's filename or the URL's last segment; "" when there is none. */
+  name: string;
+}
+
+async function facts(bytes: Uint8Array, info: ProbeResult, name: string, quality: number | null): Promise<ImageFacts> {
+  return {
+    name,
+    format: FORMATS[info.format].name,
+    width: info.width,
+    height: info.height,
+    colorspace: info.colorspace,
+    interlaced: info.interlaced,
+    sampling: info.sampling,
+    depth: info.depth,
+    quality,
+    bytes: bytes.byteLength,
+    sha1: await sha1Hex(bytes),
+  };
+}
+
+export function checkPixels(info: ProbeResult, limit: number): void {
+  const pixels = info.width * info.height;
+  if (pixels > limit) {
+    throw new ApiError(422, `The image is ${info.width}×${info.height} (${pixels} pixels), over this server's limit of ${limit} pixels.`);
+  }
+}
+
+function outputFormat(plan: RequestPlan, input: ImageFormat): EncodableFormat {
+  if (plan.output.format !== "auto") return plan.output.format;
+  if (input === "gif") throw new ApiError(422, "GIF output is not supported on this server; ask for another 'format' in 'output'.");
+  return input;
+}
+
+function outputQuality(plan: RequestPlan, format: EncodableFormat): number | null {
+  if (format === "png") return null;
+  return plan.output.quality ?? DEFAULT_QUALITY[format];
+}
+
+export async function processImage(source: Source, plan: RequestPlan, settings: Settings, fallbackBase: string): Promise<Processed> {
+  const info = probe(source.bytes);
+  checkPixels(info, settings.maxInputPixels);
+  const inputName = source.name || `${fallbackBase}.${FORMATS[info.format].extension}`;
+  const format = outputFormat(plan, info.format);
+  let image = await decode(source.bytes, info.format);
+  image = await runPipeline(image, { plan, input: info });
+  if (format === "jpeg") image = flatten(image, plan.output.background);
+  const quality = outputQuality(plan, format);
+  const bytes = await encode(image, { format, quality: quality ?? 100, progressive: plan.output.progressive });
+  const outInfo = probe(bytes);
+  return {
+    input: await facts(source.bytes, info, inputName, info.quality),
+    output: await facts(bytes, outInfo, sanitiseName(renameFor(inputName, format), `${fallbackBase}.${FORMATS[format].extension}`), quality),
+    bytes,
+    format,
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Decoding and encoding by format, over the codec modules in codecs/. Quality defaults apply until
+ * perceptual optimisation chooses them per image.
+ */
+import { ApiError } from "../errors";
+import type { EncodableFormat } from "../request/output";
+import * as avif from "./codecs/avif";
+import * as jpeg from "./codecs/jpeg";
+import * as png from "./codecs/png";
+import * as webp from "./codecs/webp";
+import type { ImageFormat } from "./probe";
+import type { Raster } from "./raster";
+
+/** Default qualities: JPEG and WebP 80 (sharp's defaults); AVIF 55, which matches sharp's 50 in size. */
+export const DEFAULT_QUALITY: Readonly<Record<Exclude<EncodableFormat, "png">, number>> = { jpeg: 80, webp: 80, avif: 55 };
+
+export interface EncodeSettings {
+  format: EncodableFormat;
+  /** Ignored for PNG (lossless). */
+  quality: number;
+  /** JPEG only. */
+  progressive: boolean;
+}
+
+export async function decode(bytes: Uint8Array, format: ImageFormat): Promise<Raster> {
+  switch (format) {
+    case "jpeg":
+      return jpeg.decode(bytes);
+    case "png":
+      return png.decode(bytes);
+    case "webp":
+      return webp.decode(bytes);
+    case "avif":
+      return avif.decode(bytes);
+    case "gif":
+      throw new ApiError(415, "GIF input is not supported on this server yet.");
+  }
+}
+
+export async function encode(image: Raster, settings: EncodeSettings): Promise<Uint8Array> {
+  switch (settings.format) {
+    case "jpeg":
+      return jpeg.encode(image, { quality: settings.quality, progressive: settings.progressive });
+    case "png":
+      return png.encode(image);
+    case "webp":
+      return webp.encode(image, { quality: settings.quality });
+    case "avif":
+      return avif.encode(image, { quality: settings.quality });
+  }
+}
