@@ -43,15 +43,16 @@ const REDIRECT_CYCLE = [301, 302, 303, 307, 308];
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 
-export async function startOrigin(): Promise<OriginServer> {
+/** `port`: where the first listener goes (0 = any free port); the second always takes a free one. */
+export async function startOrigin(port = 0): Promise<OriginServer> {
   const fixture = readFileSync(join(import.meta.dirname, "fixtures", "chelsea.jpg"));
   const bigRuns = new Map<string, BigStatus>();
   const handler = createHandler(fixture, bigRuns);
   const servers = [createServer(handler), createServer(handler)];
-  const [port, otherPort] = await Promise.all(servers.map(listen));
+  const [mainPort, otherPort] = await Promise.all(servers.map((server, i) => listen(server, i === 0 ? port : 0)));
   const closedPort = await unusedPort();
   return {
-    port: port ?? 0,
+    port: mainPort ?? 0,
     otherPort: otherPort ?? 0,
     closedPort,
     close: () => Promise.all(servers.map(stop)).then(() => undefined),
@@ -145,10 +146,10 @@ function streamBig(res: ServerResponse, bigRuns: Map<string, BigStatus>, id: str
   pump();
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
+    server.listen(port, "127.0.0.1", () => resolve((server.address() as AddressInfo).port));
   });
 }
 
@@ -161,7 +162,7 @@ function stop(server: Server): Promise<void> {
 
 async function unusedPort(): Promise<number> {
   const probe = createServer();
-  const port = await listen(probe);
+  const port = await listen(probe, 0);
   await stop(probe);
   return port;
 }

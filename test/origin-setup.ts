@@ -6,6 +6,7 @@
 import type { TestProject } from "vitest/node";
 import { startOrigin } from "./origin-server";
 
+
 declare module "vitest" {
   export interface ProvidedContext {
     origin: { port: number; otherPort: number; closedPort: number };
@@ -13,7 +14,8 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const origin = await startOrigin();
+  // The port vitest.config.ts chose and allowed as the Worker's one private source.
+  const origin = await startOrigin(Number(process.env.TEST_ORIGIN_PORT) || 0);
   project.provide("origin", { port: origin.port, otherPort: origin.otherPort, closedPort: origin.closedPort });
   return () => origin.close();
 }

@@ -30,7 +30,7 @@ function local(overrides: Partial<Settings> = {}): Settings {
 }
 
 function guarded(overrides: Partial<Settings> = {}): Settings {
-  return local({ allowPrivateSources: false, ...overrides });
+  return local({ allowPrivateSources: false, privateSourceAllowlist: [], ...overrides });
 }
 
 /** Routes PUBLIC_HOST to the local origin and records every request it is asked to make. */
