@@ -64,6 +64,17 @@ export function checkPixels(info: ProbeResult, limit: number): void {
   }
 }
 
+/** The AVIF encoder needs ~26 MiB per megapixel: larger AVIF outputs would not fit the isolate. */
+function checkOutputPixels(format: EncodableFormat, width: number, height: number, settings: Settings): void {
+  const pixels = width * height;
+  if (format === "avif" && pixels > settings.maxAvifOutputPixels) {
+    throw new ApiError(
+      422,
+      `AVIF output is limited to ${settings.maxAvifOutputPixels} pixels on this server and this one would be ${width}×${height} (${pixels}); resize it or choose another output format.`,
+    );
+  }
+}
+
 function outputFormat(plan: RequestPlan, input: ImageFormat): EncodableFormat {
   if (plan.output.format !== "auto") return plan.output.format;
   if (input === "gif") throw new ApiError(422, "GIF output is not supported on this server; ask for another 'format' in 'output'.");
@@ -82,6 +93,7 @@ export async function processImage(source: Source, plan: RequestPlan, settings: 
   const format = outputFormat(plan, info.format);
   let image = await decode(source.bytes, info.format);
   image = await runPipeline(image, { plan, input: info });
+  checkOutputPixels(format, image.width, image.height, settings);
   if (format === "jpeg") image = flatten(image, plan.output.background);
   const quality = outputQuality(plan, format);
   const bytes = await encode(image, { format, quality: quality ?? 100, progressive: plan.output.progressive });

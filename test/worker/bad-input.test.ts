@@ -6,6 +6,8 @@ import { describe, expect, inject, it } from "vitest";
 import { multipart } from "../shared/wire";
 import { call, createAccount, expectEnvelope } from "./helpers";
 import { fixture } from "./fixtures";
+import { encode } from "../../src/image/transcode";
+import { syntheticPhoto } from "./images";
 
 function seeded(seed: number, length: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -85,6 +87,12 @@ const ROWS: Row[] = [
   { name: "a PNG with a broken chunk", status: 415, message: /PNG/, request: (k) => upload(k, uploadBody(brokenPng(), {}, "x.png")) },
   { name: "a header claiming 100000×100000 px", status: 422, message: /10000000000 pixels/, request: (k) => upload(k, uploadBody(pngClaiming(100_000, 100_000), {}, "huge.png")) },
   { name: "a body over the byte limit", status: 413, message: /33554432-byte limit/, request: (k) => upload(k, uploadBody(new Uint8Array(32 * 1024 * 1024 + 10))) },
+  {
+    name: "an AVIF output over the AVIF pixel limit",
+    status: 422,
+    message: /AVIF output is limited to 2500000 pixels/,
+    request: async (k) => upload(k, uploadBody(await encode(syntheticPhoto(2000, 1500), { format: "jpeg", quality: 80, progressive: false }), { output: { format: "avif" } })),
+  },
   { name: "a TIFF", status: 415, message: /TIFF/, request: (k) => upload(k, uploadBody(new Uint8Array([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0, 0, 0]))) },
   { name: "malformed JSON in data", status: 400, message: /'data' part is not valid JSON/, request: (k) => upload(k, uploadBody(fixture("chelsea.jpg"), "{oops")) },
   { name: "a data part that is not an object", status: 400, request: (k) => upload(k, uploadBody(fixture("chelsea.jpg"), "[1]")) },

@@ -25,8 +25,8 @@
  *   AVIF encode q55 speed 6            94.8 MiB   4.9 s;    decode 53.6 MiB, 630 ms
  * So encoders cost roughly 10-12 MiB per MP above their 16 MiB base (AVIF ~26 MiB per MP), on top
  * of the JS-heap raster (4 MiB per MP) and the copy of it the encoder takes. WASM memory never
- * shrinks: instances that grew past RETAIN_LIMIT_BYTES are released after their call, and
- * `releaseCodecs()` drops the rest.
+ * shrinks: instances are released after their call (RETAIN_LIMIT_BYTES), and `releaseCodecs()`
+ * drops any left.
  */
 import { ApiError } from "../../errors";
 import { createRaster, scanOpaque, type Raster } from "../raster";
@@ -57,12 +57,13 @@ export interface CodecMemory {
 const registry: { report(): CodecMemory; release(): void }[] = [];
 
 /**
- * An instance whose memory grew past this during a call is released after it: the next call pays
- * a fresh instantiation (1.5 ms JPEG, 14 ms WebP encoder, 25 ms AVIF encoder) instead of the
- * isolate keeping e.g. 95 MiB of AVIF encoder memory for its lifetime. Fresh Emscripten instances
- * are 16 MiB, so images up to about 1-2 MP keep their instance.
+ * An instance whose memory grew past this during a call is released after it. It is 0: every
+ * instance is let go after its call. A fresh Emscripten instance starts at 16 MiB, and an isolate
+ * that kept one of each of the six decoders and encoders would hold ~100 MiB of its 128 MB while
+ * idle (WASM memory never shrinks). A new instance costs 1.5 ms (JPEG), 14 ms (WebP encoder) or
+ * 25 ms (AVIF encoder), small next to the work it does.
  */
-export const RETAIN_LIMIT_BYTES = 32 * 1024 * 1024;
+export const RETAIN_LIMIT_BYTES = 0;
 
 /** One codec, instantiated lazily and replaced by a fresh instance after any failure. */
 export class GuardedCodec<Api> {
