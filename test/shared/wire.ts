@@ -12,7 +12,7 @@ export interface PartSpec {
 
 const encoder = new TextEncoder();
 
-export function multipart(parts: PartSpec[], boundary: string): Uint8Array {
+export function multipart(parts: PartSpec[], boundary: string): Uint8Array<ArrayBuffer> {
   const chunks: Uint8Array[] = [];
   for (const part of parts) {
     let head = `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
@@ -35,7 +35,7 @@ export function multipart(parts: PartSpec[], boundary: string): Uint8Array {
 export interface ClientRequest {
   client: string;
   headers: Record<string, string>;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
 }
 
 const basic = (key: string) => `Basic ${btoa(`${key}:`)}`;
