@@ -1,7 +1,8 @@
 /** Generated test images. */
 import { createRaster, type Raster } from "../../src/image/raster";
 
-function noiseBytes(length: number, seed: number): Uint8Array {
+/** Deterministic pseudo-random bytes (a linear congruential generator). */
+export function noiseBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
   let s = seed >>> 0;
   for (let i = 0; i < length; i++) {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { decode } from "../../src/image/transcode";
 import { probe, sha1Hex } from "../../src/image/probe";
+import type { ImageFacts } from "../../src/image/process";
 import { flatten } from "../../src/image/steps/flatten";
 import { orient } from "../../src/image/steps/orient";
 import { WHITE } from "../../src/request/color";
@@ -10,20 +11,7 @@ import { call, createAccount, UUID_V4 } from "./helpers";
 import { fixture } from "./fixtures";
 import { pixel, psnr, ssim } from "./metrics";
 
-interface Facts {
-  url?: string;
-  name: string;
-  format: string;
-  width: number;
-  height: number;
-  colorspace: string;
-  interlaced: boolean;
-  sampling: string | null;
-  depth: number;
-  quality: number | null;
-  bytes: number;
-  sha1: string;
-}
+type Facts = ImageFacts & { url?: string };
 interface Doc {
   success: boolean;
   code: number;

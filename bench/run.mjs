@@ -1,0 +1,127 @@
+// npm run bench: our pipeline (the API's processImage, in workerd) against sharp (native libvips)
+// on the same machine, same inputs, same output settings. Prints one table and writes
+// bench/results/latest.json. Times are medians of RUNS runs after a warm-up, with min–max;
+// quality is SSIM of each output against sharp's Lanczos3 resize of the raw source (no
+// shrink-on-load), decoded by sharp.
+import sharp from "sharp";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { unstable_startWorker } from "wrangler";
+import { benchInputs } from "./lib/inputs.mjs";
+import { ssim } from "../test/worker/metrics.ts";
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+sharp.cache(false);
+sharp.concurrency(1);
+
+const PIPELINES = [
+  {
+    id: "P1",
+    name: "3840×2400 JPEG → fit 1200×800 → JPEG q80",
+    input: "large",
+    plan: { resize: { mode: "fit", width: 1200, height: 800 }, output: { format: "jpeg", quality: 80 } },
+    sharp: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
+  },
+  {
+    id: "P2",
+    name: "3840×2400 JPEG → fit 1200×800 → WebP q80",
+    input: "large",
+    plan: { resize: { mode: "fit", width: 1200, height: 800 }, output: { format: "webp", quality: 80 } },
+    sharp: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).webp({ quality: 80 }),
+    reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
+  },
+  {
+    id: "P4",
+    name: "3840×2400 JPEG → 400×400 cover → JPEG q80",
+    input: "large",
+    plan: { resize: { mode: "fit", width: 400, height: 400 }, output: { format: "jpeg", quality: 80 } },
+    sharp: (s) => s.resize(400, 400, { fit: "cover", kernel: "lanczos3" }).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s.resize(400, 400, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
+  },
+  {
+    id: "P5",
+    name: "800 px photo → JPEG q75",
+    input: "photo800",
+    plan: { output: { format: "jpeg", quality: 75 } },
+    sharp: (s) => s.jpeg({ quality: 75, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s,
+  },
+];
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function raw(bytes, width, height) {
+  const { data, info } = await sharp(bytes).resize(width, height, { fit: "fill" }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8ClampedArray(data.buffer, data.byteOffset, data.length), opaque: true };
+}
+
+async function runOurs(worker, input, plan) {
+  const res = await worker.fetch("http://bench/process", { method: "POST", body: input, headers: { "X-Bench-Plan": JSON.stringify(plan) } });
+  if (!res.ok) throw new Error(`ours failed: ${res.status} ${await res.text()}`);
+  return { ms: Number(res.headers.get("X-Bench-Ms")), bytes: new Uint8Array(await res.arrayBuffer()) };
+}
+
+async function runSharp(pipeline, input) {
+  const started = performance.now();
+  const bytes = await pipeline.sharp(sharp(input)).toBuffer();
+  return { ms: performance.now() - started, bytes: new Uint8Array(bytes) };
+}
+
+async function measure(worker, pipeline, input) {
+  await runOurs(worker, input, pipeline.plan);
+  await runSharp(pipeline, input);
+  const ours = [];
+  const theirs = [];
+  let last = {};
+  for (let i = 0; i < RUNS; i++) {
+    const a = await runOurs(worker, input, pipeline.plan);
+    const b = await runSharp(pipeline, input);
+    ours.push(a.ms);
+    theirs.push(b.ms);
+    last = { ours: a.bytes, sharp: b.bytes };
+  }
+  const reference = await pipeline.reference(sharp(input)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const ref = { width: reference.info.width, height: reference.info.height, data: new Uint8ClampedArray(reference.data.buffer, reference.data.byteOffset, reference.data.length), opaque: true };
+  return {
+    id: pipeline.id,
+    name: pipeline.name,
+    ours: { medianMs: median(ours), minMs: Math.min(...ours), maxMs: Math.max(...ours), bytes: last.ours.byteLength, ssim: ssim(await raw(last.ours, ref.width, ref.height), ref) },
+    sharp: { medianMs: median(theirs), minMs: Math.min(...theirs), maxMs: Math.max(...theirs), bytes: last.sharp.byteLength, ssim: ssim(await raw(last.sharp, ref.width, ref.height), ref) },
+    ratio: median(ours) / median(theirs),
+    ssimOursVsSharp: ssim(await raw(last.ours, ref.width, ref.height), await raw(last.sharp, ref.width, ref.height)),
+  };
+}
+
+function table(rows) {
+  const fmt = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+  const lines = [
+    "| pipeline | ours ms (min–max) | sharp ms (min–max) | ratio | ours KB / SSIM | sharp KB / SSIM | SSIM ours vs sharp |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.id} ${r.name} | ${fmt(r.ours.medianMs)} (${fmt(r.ours.minMs)}–${fmt(r.ours.maxMs)}) | ${fmt(r.sharp.medianMs)} (${fmt(r.sharp.minMs)}–${fmt(r.sharp.maxMs)}) | ${r.ratio.toFixed(2)}× | ${(r.ours.bytes / 1024).toFixed(1)} / ${r.ours.ssim.toFixed(4)} | ${(r.sharp.bytes / 1024).toFixed(1)} / ${r.sharp.ssim.toFixed(4)} | ${r.ssimOursVsSharp.toFixed(4)} |`,
+    );
+  }
+  return lines.join("\n");
+}
+
+const inputs = await benchInputs();
+const only = process.env.BENCH_ONLY?.split(",");
+const worker = await unstable_startWorker({ config: join(import.meta.dirname, "wrangler.toml"), dev: { server: { port: 0 }, inspector: false, logLevel: "warn" } });
+try {
+  const rows = [];
+  for (const pipeline of PIPELINES.filter((p) => !only || only.includes(p.id))) {
+    rows.push(await measure(worker, pipeline, inputs[pipeline.input]));
+    console.error(`${pipeline.id} done`);
+  }
+  const output = table(rows);
+  console.log(output);
+  writeFileSync(
+    join(import.meta.dirname, "results", "latest.json"),
+    JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, sharp: sharp.versions, rows }, null, 2),
+  );
+} finally {
+  await worker.dispose();
+}

@@ -1,0 +1,97 @@
+/**
+ * The arithmetic of resize and scale: which region of the source is used, what size it is
+ * resampled to, and (fill) where it sits on a larger canvas. Pure functions, no pixels.
+ */
+import { placeByGravity, type Gravity } from "../request/gravity";
+import type { ResizePlan } from "../request/resize";
+import type { ScalePlan } from "../request/scale";
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface ResizeLayout {
+  /** The region of the source that is resampled (whole pixels). */
+  source: Rect;
+  /** The size it is resampled to. */
+  width: number;
+  height: number;
+  /** fill: the final canvas and where the resampled image is placed on it. */
+  canvas?: Rect;
+}
+
+const side = (value: number): number => Math.max(1, Math.round(value));
+
+function whole(width: number, height: number): Rect {
+  return { x: 0, y: 0, width, height };
+}
+
+/** auto: fit inside the given bound(s), keeping the aspect ratio. */
+function autoLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+  const scales = [plan.width !== undefined ? plan.width / w : Infinity, plan.height !== undefined ? plan.height / h : Infinity];
+  let scale = Math.min(...scales);
+  if (!plan.upscale) scale = Math.min(scale, 1);
+  const width = plan.width !== undefined && scale === plan.width / w ? plan.width : side(w * scale);
+  const height = plan.height !== undefined && scale === plan.height / h ? plan.height : side(h * scale);
+  return { source: whole(w, h), width, height };
+}
+
+/** The largest region of the source with the aspect ratio aspectW:aspectH, placed by gravity. */
+export function regionOfAspect(w: number, h: number, aspectW: number, aspectH: number, gravity: Gravity): Rect {
+  const byWidth = (w * aspectH) / aspectW <= h;
+  const width = byWidth ? w : Math.min(w, side((h * aspectW) / aspectH));
+  const height = byWidth ? Math.min(h, side((w * aspectH) / aspectW)) : h;
+  return { ...placeByGravity(gravity, w, h, width, height), width, height };
+}
+
+/** fit: cover the box and crop the overflow at gravity. Without upscale, never enlarge. */
+function fitLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+  const bw = plan.width!;
+  const bh = plan.height!;
+  const source = regionOfAspect(w, h, bw, bh, plan.gravity);
+  if (!plan.upscale && (source.width < bw || source.height < bh)) {
+    return { source, width: source.width, height: source.height };
+  }
+  return { source, width: bw, height: bh };
+}
+
+/** fill: fit inside the box, then pad to exactly the box with the background. */
+function fillLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+  const bw = plan.width!;
+  const bh = plan.height!;
+  let scale = Math.min(bw / w, bh / h);
+  if (!plan.upscale) scale = Math.min(scale, 1);
+  const width = Math.min(bw, side(w * scale));
+  const height = Math.min(bh, side(h * scale));
+  const at = placeByGravity(plan.gravity, bw, bh, width, height);
+  return { source: whole(w, h), width, height, canvas: { ...at, width: bw, height: bh } };
+}
+
+/** exact: stretch to the box; without upscale, neither side grows. */
+function exactLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+  const width = plan.upscale ? plan.width! : Math.min(plan.width!, w);
+  const height = plan.upscale ? plan.height! : Math.min(plan.height!, h);
+  return { source: whole(w, h), width, height };
+}
+
+export function resizeLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+  switch (plan.mode) {
+    case "auto":
+      return autoLayout(w, h, plan);
+    case "fit":
+      return fitLayout(w, h, plan);
+    case "fill":
+      return fillLayout(w, h, plan);
+    case "exact":
+      return exactLayout(w, h, plan);
+  }
+}
+
+export function scaleLayout(w: number, h: number, plan: ScalePlan): ResizeLayout {
+  const width = side(w * plan.size);
+  const height = plan.ratio !== undefined ? side(width * plan.ratio) : side(h * plan.size);
+  return { source: whole(w, h), width, height };
+}
