@@ -5,13 +5,23 @@
  * when the request does not ask for it.
  */
 import type { RequestPlan } from "../request/document";
+import type { CanvasLimits } from "./canvas";
 import type { ProbeResult } from "./probe";
 import type { Raster } from "./raster";
+import { border } from "./steps/border";
+import { crop } from "./steps/crop";
+import { flip } from "./steps/flip";
+import { mask } from "./steps/mask";
 import { orient } from "./steps/orient";
+import { padding } from "./steps/padding";
+import { resize } from "./steps/resize";
+import { rotate } from "./steps/rotate";
+import { scale } from "./steps/scale";
 
 export interface StepContext {
   plan: RequestPlan;
   input: ProbeResult;
+  limits: CanvasLimits;
 }
 
 export interface Step {
@@ -19,7 +29,35 @@ export interface Step {
   run(image: Raster, ctx: StepContext): Raster | Promise<Raster>;
 }
 
-export const STEPS: readonly Step[] = [{ name: "orient", run: (image, ctx) => orient(image, ctx.input.orientation) }];
+type Operation = "flip" | "rotate" | "crop" | "resize" | "scale" | "mask" | "border" | "padding";
+
+/** A step that runs only when the request document asks for its operation. */
+function when<K extends Operation>(
+  name: K,
+  run: (image: Raster, plan: NonNullable<RequestPlan[K]>, limits: CanvasLimits) => Raster | Promise<Raster>,
+): Step {
+  return {
+    name,
+    run: (image, ctx) => {
+      const plan = ctx.plan[name];
+      return plan ? run(image, plan, ctx.limits) : image;
+    },
+  };
+}
+
+export const STEPS: readonly Step[] = [
+  { name: "orient", run: (image, ctx) => orient(image, ctx.input.orientation) },
+  when("flip", flip),
+  when("rotate", rotate),
+  when("crop", crop),
+  when("resize", resize),
+  when("scale", scale),
+  // auto, adjust, filter
+  when("mask", mask),
+  when("border", border),
+  when("padding", padding),
+  // watermark
+];
 
 export async function runPipeline(image: Raster, ctx: StepContext): Promise<Raster> {
   let current = image;

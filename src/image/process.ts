@@ -92,7 +92,7 @@ export async function processImage(source: Source, plan: RequestPlan, settings: 
   const inputName = source.name || `${fallbackBase}.${FORMATS[info.format].extension}`;
   const format = outputFormat(plan, info.format);
   let image = await decode(source.bytes, info.format);
-  image = await runPipeline(image, { plan, input: info });
+  image = await runPipeline(image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels } });
   checkOutputPixels(format, image.width, image.height, settings);
   if (format === "jpeg") image = flatten(image, plan.output.background);
   const quality = outputQuality(plan, format);

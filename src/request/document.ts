@@ -4,8 +4,16 @@
  * upload) means "not given".
  */
 import { badRequest, unprocessable } from "../errors";
+import { parseBorder, type BorderPlan } from "./border";
+import { parseCrop, type CropPlan } from "./crop";
 import { onlyKeys, optionalEnum, sectionOf, type Section } from "./fields";
+import { parseFlip, type FlipPlan } from "./flip";
+import { parseMask, type MaskPlan } from "./mask";
 import { parseOutput, type OutputPlan } from "./output";
+import { parsePadding, type PaddingPlan } from "./padding";
+import { parseResize, type ResizePlan } from "./resize";
+import { parseRotate, type RotatePlan } from "./rotate";
+import { parseScale, type ScalePlan } from "./scale";
 
 export type Compression = "lossless" | "low" | "medium" | "high";
 
@@ -13,6 +21,14 @@ export interface RequestPlan {
   url?: string;
   headers?: unknown;
   optimize?: { compression: Compression };
+  flip?: FlipPlan;
+  rotate?: RotatePlan;
+  crop?: CropPlan;
+  resize?: ResizePlan;
+  scale?: ScalePlan;
+  mask?: MaskPlan;
+  border?: BorderPlan;
+  padding?: PaddingPlan;
   output: OutputPlan;
   /** `response.mode` is "binary" (the X-Optidash-Binary header is the other switch). */
   binary: boolean;
@@ -24,7 +40,7 @@ const TOP_LEVEL = [
 ] as const;
 
 /** Operations of the spec this server does not perform yet: refused rather than silently ignored. */
-const NOT_YET = ["resize", "scale", "crop", "flip", "rotate", "watermark", "mask", "filter", "stylize", "adjust", "auto", "border", "padding", "webhook", "store"];
+const NOT_YET = ["watermark", "filter", "stylize", "adjust", "auto", "webhook", "store"];
 
 function parseOptimize(value: unknown): RequestPlan["optimize"] {
   const section = sectionOf(value, "optimize");
@@ -63,9 +79,18 @@ export function parseDocument(raw: unknown, endpoint: "upload" | "fetch"): Reque
   }
   const plan: RequestPlan = {
     optimize: parseOptimize(doc.optimize),
+    flip: parseFlip(doc.flip),
+    rotate: parseRotate(doc.rotate),
+    crop: parseCrop(doc.crop),
+    resize: parseResize(doc.resize),
+    scale: parseScale(doc.scale),
+    mask: parseMask(doc.mask),
+    border: parseBorder(doc.border),
+    padding: parsePadding(doc.padding),
     output: parseOutput(doc.output),
     binary: parseResponse(doc.response),
   };
+  if (plan.resize && plan.scale) throw unprocessable("Use either 'resize' or 'scale', not both");
   parseCdn(doc.cdn);
   const url = doc.url;
   if (endpoint === "fetch") {

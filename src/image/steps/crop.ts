@@ -1,0 +1,58 @@
+/**
+ * Crop (spec §3.5): cuts a region out of the image. `rect` regions are clamped to the image (an
+ * explicit origin outside it is a 422); `ratio` takes the largest region of that aspect ratio. Both
+ * are placed by gravity unless an explicit origin is given.
+ */
+import { unprocessable } from "../../errors";
+import type { CropPlan } from "../../request/crop";
+import { placeByGravity } from "../../request/gravity";
+import { pixels } from "../canvas";
+import { createRaster, type Raster } from "../raster";
+
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The region of a width × height image that the plan selects (never empty). */
+export function cropRegion(width: number, height: number, plan: CropPlan): Region {
+  if (plan.mode === "rect" && plan.origin) {
+    const { x, y } = plan.origin;
+    if (x >= width || y >= height) {
+      throw unprocessable(`Crop region is outside the image: (${x}, ${y}) is not inside the ${width}×${height} image`);
+    }
+    return { x, y, width: Math.min(plan.width, width - x), height: Math.min(plan.height, height - y) };
+  }
+  let w: number;
+  let h: number;
+  if (plan.mode === "rect") {
+    w = Math.min(plan.width, width);
+    h = Math.min(plan.height, height);
+  } else if (width / height > plan.ratio) {
+    h = height;
+    w = Math.min(width, Math.max(1, Math.round(height * plan.ratio)));
+  } else {
+    w = width;
+    h = Math.min(height, Math.max(1, Math.round(width / plan.ratio)));
+  }
+  return { ...placeByGravity(plan.gravity, width, height, w, h), width: w, height: h };
+}
+
+export function crop(image: Raster, plan: CropPlan): Raster {
+  return extractRegion(image, cropRegion(image.width, image.height, plan));
+}
+
+/** A copy of a region of the image (the image itself when the region is all of it). */
+export function extractRegion(image: Raster, region: Region): Raster {
+  if (region.width === image.width && region.height === image.height) return image;
+  const out = createRaster(region.width, region.height, undefined, image.opaque);
+  const from = pixels(image);
+  const to = pixels(out);
+  for (let y = 0; y < region.height; y++) {
+    const start = (region.y + y) * image.width + region.x;
+    to.set(from.subarray(start, start + region.width), y * region.width);
+  }
+  return out;
+}
