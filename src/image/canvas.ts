@@ -223,3 +223,24 @@ function addTap(d: Uint8ClampedArray, width: number, height: number, x: number, 
   out[2]! += d[i + 2]! * a;
   out[3]! += a;
 }
+
+/** A rectangle of pixels: top-left corner and size. */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A copy of a region of the image (the image itself when the region is all of it). */
+export function extractRegion(image: Raster, region: Region): Raster {
+  if (region.width === image.width && region.height === image.height) return image;
+  const out = createRaster(region.width, region.height, undefined, image.opaque);
+  const from = pixels(image);
+  const to = pixels(out);
+  for (let y = 0; y < region.height; y++) {
+    const start = (region.y + y) * image.width + region.x;
+    to.set(from.subarray(start, start + region.width), y * region.width);
+  }
+  return out;
+}

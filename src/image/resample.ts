@@ -15,6 +15,7 @@
  */
 import resampleModule from "../../wasm/dist/resample.wasm";
 import { ApiError } from "../errors";
+import { extractRegion, type Region } from "./canvas";
 import { createRaster, type Raster } from "./raster";
 
 /** Largest width or height accepted, in and out. */
@@ -37,6 +38,8 @@ export interface ResizeOptions {
   preShrink?: { x: number; y: number };
   /** Cap in bytes on the output raster and on the instance's memory; the job fails with 422 past it. */
   memoryLimit?: number;
+  /** Resample only this region of the image (rows are read straight from it: no cropped copy). */
+  region?: Region;
 }
 
 /** The box pre-shrink factor for one axis: the Lanczos pass keeps a ratio of at least 2. */
@@ -53,12 +56,14 @@ export async function resize(image: Raster, width: number, height: number, optio
   checkDimension("width", width);
   checkDimension("height", height);
   checkSource(image);
-  if (width === image.width && height === image.height) return image;
-  const shrink = options.preShrink ?? { x: preShrinkFactor(image.width, width), y: preShrinkFactor(image.height, height) };
-  checkShrink(shrink, image);
+  const region = options.region ?? { x: 0, y: 0, width: image.width, height: image.height };
+  checkRegion(region, image);
+  if (width === region.width && height === region.height) return extractRegion(image, region);
+  const shrink = options.preShrink ?? { x: preShrinkFactor(region.width, width), y: preShrinkFactor(region.height, height) };
+  checkShrink(shrink, region);
   const limit = options.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
   if (width * height * 4 > limit) throw cannotResize(`the ${width}×${height} output needs more than ${mebibytes(limit)} of memory`);
-  return runKernel(image, width, height, shrink, limit);
+  return runKernel(image, region, width, height, shrink, limit);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -75,16 +80,21 @@ interface Kernel {
 const FAIL_OUT_OF_MEMORY = 1;
 const FAIL_BAD_ARGUMENT = 2;
 
-/** A fresh instance reading rows of `source` and writing rows of `target` (both width × 4 bytes). */
-function instantiate(source: Raster, target: Raster): Kernel {
+/** A fresh instance reading rows of `region` in `source` and writing rows of `target`. */
+function instantiate(source: Raster, region: Region, target: Raster): Kernel {
   const state: { failure: number; memory?: WebAssembly.Memory } = { failure: 0 };
-  const inRow = source.width * 4;
+  const inRow = region.width * 4;
+  const stride = source.width * 4;
+  const left = region.x * 4;
   const outRow = target.width * 4;
   const view = (ptr: number, length: number): Uint8ClampedArray => new Uint8ClampedArray(state.memory!.buffer, ptr >>> 0, length);
   const env = {
     rs_fail: (code: number) => void (state.failure = code),
     // Same element type on both sides: plain memory copies.
-    rs_get_row: (y: number, ptr: number) => view(ptr, inRow).set(source.data.subarray(y * inRow, y * inRow + inRow)),
+    rs_get_row: (y: number, ptr: number) => {
+      const start = (region.y + y) * stride + left;
+      view(ptr, inRow).set(source.data.subarray(start, start + inRow));
+    },
     rs_put_row: (y: number, ptr: number) => target.data.set(view(ptr, outRow), y * outRow),
   };
   const { exports } = new WebAssembly.Instance(resampleModule, { env });
@@ -96,13 +106,13 @@ function instantiate(source: Raster, target: Raster): Kernel {
   return { setLimit: rs_set_limit as Kernel["setLimit"], resize: rs_resize as Kernel["resize"], failure: () => state.failure };
 }
 
-function runKernel(image: Raster, width: number, height: number, shrink: { x: number; y: number }, limit: number): Raster {
+function runKernel(image: Raster, region: Region, width: number, height: number, shrink: { x: number; y: number }, limit: number): Raster {
   const out = createRaster(width, height, undefined, image.opaque);
   let kernel: Kernel | undefined;
   try {
-    kernel = instantiate(image, out);
+    kernel = instantiate(image, region, out);
     kernel.setLimit(Math.min(limit, MAX_WASM_MEMORY));
-    kernel.resize(image.width, image.height, width, height, image.opaque ? 1 : 0, shrink.x, shrink.y);
+    kernel.resize(region.width, region.height, width, height, image.opaque ? 1 : 0, shrink.x, shrink.y);
     return out;
   } catch (err) {
     throw cannotResize(describeFailure(err, kernel?.failure() ?? 0, limit));
@@ -126,7 +136,13 @@ function checkSource(image: Raster): void {
   if (data.length !== width * height * 4) throw cannotResize(`the source has ${data.length} bytes for ${width}×${height} pixels`);
 }
 
-function checkShrink(shrink: { x: number; y: number }, image: Raster): void {
+function checkRegion(region: Region, image: Raster): void {
+  const { x, y, width, height } = region;
+  const inside = [x, y, width, height].every(Number.isInteger) && x >= 0 && y >= 0 && width >= 1 && height >= 1 && x + width <= image.width && y + height <= image.height;
+  if (!inside) throw cannotResize(`the region ${width}×${height} at (${x}, ${y}) is not inside the ${image.width}×${image.height} source`);
+}
+
+function checkShrink(shrink: { x: number; y: number }, image: { width: number; height: number }): void {
   const ok = (k: number, size: number): boolean => Number.isInteger(k) && k >= 1 && k <= Math.min(MAX_BOX, size);
   if (!ok(shrink.x, image.width) || !ok(shrink.y, image.height)) {
     throw cannotResize(`pre-shrink factors must be integers from 1 to min(${MAX_BOX}, size), got ${shrink.x}×${shrink.y}`);

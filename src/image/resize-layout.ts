@@ -5,27 +5,22 @@
 import { placeByGravity, type Gravity } from "../request/gravity";
 import type { ResizePlan } from "../request/resize";
 import type { ScalePlan } from "../request/scale";
+import type { Region } from "./canvas";
 
-export interface Rect {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 export interface ResizeLayout {
   /** The region of the source that is resampled (whole pixels). */
-  source: Rect;
+  source: Region;
   /** The size it is resampled to. */
   width: number;
   height: number;
   /** fill: the final canvas and where the resampled image is placed on it. */
-  canvas?: Rect;
+  canvas?: Region;
 }
 
 const side = (value: number): number => Math.max(1, Math.round(value));
 
-function whole(width: number, height: number): Rect {
+function whole(width: number, height: number): Region {
   return { x: 0, y: 0, width, height };
 }
 
@@ -40,7 +35,7 @@ function autoLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
 }
 
 /** The largest region of the source with the aspect ratio aspectW:aspectH, placed by gravity. */
-export function regionOfAspect(w: number, h: number, aspectW: number, aspectH: number, gravity: Gravity): Rect {
+export function regionOfAspect(w: number, h: number, aspectW: number, aspectH: number, gravity: Gravity): Region {
   const byWidth = (w * aspectH) / aspectW <= h;
   const width = byWidth ? w : Math.min(w, side((h * aspectW) / aspectH));
   const height = byWidth ? Math.min(h, side((w * aspectH) / aspectW)) : h;

@@ -5,6 +5,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { ApiError } from "../../src/errors";
 import { createRaster, scanOpaque, type Raster } from "../../src/image/raster";
+import { extractRegion } from "../../src/image/canvas";
 import { preShrinkFactor, resize } from "../../src/image/resample";
 import { syntheticPhoto } from "./images";
 import { ssim } from "./metrics";
@@ -218,6 +219,22 @@ describe("resize: premultiplied alpha", () => {
     for (let i = 0; i < out.data.length; i += 4) {
       if (out.data[i + 3] !== 0) expect(out.data[i], `pixel ${i / 4}`).toBeGreaterThanOrEqual(250);
     }
+  });
+});
+
+describe("resize: a region of the source", () => {
+  it("gives exactly what resizing a cropped copy gives, without making the copy", async () => {
+    const photo = syntheticPhoto(640, 480, 9);
+    const region = { x: 101, y: 37, width: 400, height: 300 };
+    const direct = await resize(photo, 133, 100, { region });
+    const copied = await resize(extractRegion(photo, region), 133, 100);
+    expect(direct.data).toEqual(copied.data);
+    expect((await resize(photo, 400, 300, { region })).data).toEqual(extractRegion(photo, region).data);
+  });
+
+  it("refuses a region outside the source", async () => {
+    const photo = syntheticPhoto(64, 48, 9);
+    await expect(resize(photo, 10, 10, { region: { x: 60, y: 0, width: 10, height: 10 } })).rejects.toMatchObject({ status: 422, message: /not inside/ });
   });
 });
 

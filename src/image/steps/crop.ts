@@ -6,15 +6,10 @@
 import { unprocessable } from "../../errors";
 import type { CropPlan } from "../../request/crop";
 import { placeByGravity } from "../../request/gravity";
-import { pixels } from "../canvas";
-import { createRaster, type Raster } from "../raster";
+import { extractRegion, type Region } from "../canvas";
+import type { Raster } from "../raster";
 
-export interface Region {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
+export type { Region } from "../canvas";
 
 /** The region of a width × height image that the plan selects (never empty). */
 export function cropRegion(width: number, height: number, plan: CropPlan): Region {
@@ -44,15 +39,3 @@ export function crop(image: Raster, plan: CropPlan): Raster {
   return extractRegion(image, cropRegion(image.width, image.height, plan));
 }
 
-/** A copy of a region of the image (the image itself when the region is all of it). */
-export function extractRegion(image: Raster, region: Region): Raster {
-  if (region.width === image.width && region.height === image.height) return image;
-  const out = createRaster(region.width, region.height, undefined, image.opaque);
-  const from = pixels(image);
-  const to = pixels(out);
-  for (let y = 0; y < region.height; y++) {
-    const start = (region.y + y) * image.width + region.x;
-    to.set(from.subarray(start, start + region.width), y * region.width);
-  }
-  return out;
-}

@@ -9,13 +9,12 @@ import { blit, checkCanvas, fillCanvas, type CanvasLimits } from "../canvas";
 import type { Raster } from "../raster";
 import { resize as resample } from "../resample";
 import { resizeLayout, type ResizeLayout } from "../resize-layout";
-import { extractRegion } from "./crop";
 
 /** Carries out a layout: cut the source region, resample it, place it on the canvas if any. */
 export async function applyLayout(image: Raster, layout: ResizeLayout, operation: string, background: Rgba, limits: CanvasLimits): Promise<Raster> {
   const final = layout.canvas ?? layout;
   checkCanvas(operation, final.width, final.height, limits);
-  const resized = await resample(extractRegion(image, layout.source), layout.width, layout.height);
+  const resized = await resample(image, layout.width, layout.height, { region: layout.source });
   if (!layout.canvas) return resized;
   const canvas = fillCanvas(layout.canvas.width, layout.canvas.height, background);
   canvas.opaque = resized.opaque && background.a === 255;
