@@ -24,6 +24,8 @@ export interface SharpTarget {
   resized: string;
   /** Upscales only: sharp's bicubic affine on the centred grid, raw RGBA, base64. */
   centred?: string;
+  /** The same resize as a JPEG q80 (mozjpeg, 4:2:0), decoded back to raw RGBA by sharp, base64. */
+  jpeg: string;
 }
 
 export interface SharpCase {
@@ -67,6 +69,11 @@ async function resized(src: Raw, width: number, height: number): Promise<string>
   return data.toString("base64");
 }
 
+async function resizedJpeg(src: Raw, width: number, height: number): Promise<string> {
+  const jpeg = await rawInput(src).resize(width, height, { kernel: "lanczos3", fit: "fill" }).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0" }).toBuffer();
+  return (await sharp(jpeg).ensureAlpha().raw().toBuffer()).toString("base64");
+}
+
 /** Bicubic affine on the centred grid, cropped to width × height. */
 async function centred(src: Raw, width: number, height: number): Promise<string> {
   const matrix: [[number, number], [number, number]] = [[width / src.width, 0], [0, height / src.height]];
@@ -87,7 +94,13 @@ async function reference(dir: string, name: string, sizes: [number, number][]): 
   const targets: SharpTarget[] = [];
   for (const [width, height] of sizes) {
     const upscale = width > src.width || height > src.height;
-    targets.push({ width, height, resized: await resized(src, width, height), ...(upscale ? { centred: await centred(src, width, height) } : {}) });
+    targets.push({
+      width,
+      height,
+      resized: await resized(src, width, height),
+      jpeg: await resizedJpeg(src, width, height),
+      ...(upscale ? { centred: await centred(src, width, height) } : {}),
+    });
   }
   return { name, width: src.width, height: src.height, source: src.data.toString("base64"), opaque: isOpaque(src.data), targets };
 }
