@@ -20,11 +20,11 @@ export const EXAMPLES = [
   { name: "crop-ratio", file: "chelsea.jpg", plan: { crop: { mode: "ratio", ratio: "1:1" }, resize: { width: 200 }, output: { format: "jpeg" } } },
   { name: "flip", file: "chelsea.jpg", plan: { flip: { horizontal: true }, scale: { size: 0.5 }, output: { format: "jpeg" } } },
   { name: "rotate-90", file: "chelsea.jpg", plan: { rotate: { angle: 90 }, scale: { size: 0.5 }, output: { format: "jpeg" } } },
-  { name: "rotate-30", file: "chelsea.jpg", plan: { rotate: { angle: 30 }, scale: { size: 0.5 }, output: { format: "png" } } },
+  { name: "rotate-30", file: "chelsea.jpg", plan: { rotate: { angle: 30 }, scale: { size: 0.5 }, output: { format: "webp", quality: 85 } } },
   { name: "padding", file: "chelsea.jpg", plan: { scale: { size: 0.5 }, padding: { size: 20, background: "#ffcc00" }, output: { format: "jpeg" } } },
-  { name: "border", file: "chelsea.jpg", plan: { scale: { size: 0.5 }, border: { size: 8, color: "#ff0000", radius: 30 }, output: { format: "png" } } },
-  { name: "mask-ellipse", file: "chelsea.jpg", plan: { resize: { mode: "fit", width: 200, height: 200 }, mask: { shape: "ellipse" }, output: { format: "png" } } },
-  { name: "mask-rectangle", file: "chelsea.jpg", plan: { scale: { size: 0.5 }, mask: { shape: "rectangle", radius: 30 }, output: { format: "png" } } },
+  { name: "border", file: "chelsea.jpg", plan: { scale: { size: 0.5 }, border: { size: 8, color: "#ff0000", radius: 30 }, output: { format: "webp", quality: 85 } } },
+  { name: "mask-ellipse", file: "chelsea.jpg", plan: { resize: { mode: "fit", width: 200, height: 200 }, mask: { shape: "ellipse" }, output: { format: "webp", quality: 85 } } },
+  { name: "mask-rectangle", file: "chelsea.jpg", plan: { scale: { size: 0.5 }, mask: { shape: "rectangle", radius: 30 }, output: { format: "webp", quality: 85 } } },
 ];
 
 const worker = await unstable_startWorker({ config: join(root, "bench", "wrangler.toml"), dev: { server: { port: 0 }, inspector: false, logLevel: "warn" } });
