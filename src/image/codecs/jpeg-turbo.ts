@@ -77,16 +77,15 @@ class LibjpegError extends Error {
 const codec = new GuardedCodec("jpeg-turbo", instantiate);
 
 async function instantiate(): Promise<CodecInstance<TurboApi>> {
-  let memory: WebAssembly.Memory | undefined;
   const env = {
+    // Only called from inside an export, so `instance` and `memory` exist by then.
     jt_fail(message: number): never {
-      throw new LibjpegError(memory ? cString(memory, message) : "libjpeg failed");
+      throw new LibjpegError(cString(memory, message));
     },
     emscripten_notify_memory_growth(): void {},
   };
   const instance = new WebAssembly.Instance(jpegWasm, { env });
-  memory = findMemory(instance.exports);
-  if (!memory) throw new Error("jpeg.wasm exports no memory");
+  const memory = findMemory(instance.exports) ?? failInstantiation("jpeg.wasm exports no memory");
   const fn = (name: string): ((...args: number[]) => number) => {
     const value = instance.exports[name];
     if (typeof value !== "function") throw new Error(`jpeg.wasm does not export ${name}()`);
@@ -103,6 +102,10 @@ async function instantiate(): Promise<CodecInstance<TurboApi>> {
     transcode: fn("transcode"),
   };
   return { api, memory, messages: [] };
+}
+
+function failInstantiation(message: string): never {
+  throw new Error(message);
 }
 
 function decodeRows(api: TurboApi, bytes: Uint8Array, denominator: number): { width: number; height: number; data: Uint8ClampedArray } {
