@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Rebuilds the project's own WebAssembly from source and fails if it differs from the committed
-# modules (wasm/dist). Installs the Debian toolchain when it is missing (CI runs as root).
+# modules (wasm/dist). Installs the Debian toolchains when they are missing (CI runs as root):
+# clang + lld for the kernels, emscripten + cmake + dpkg-dev for libjpeg-turbo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v clang >/dev/null || ! command -v wasm-ld >/dev/null; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang lld >/dev/null
+need=()
+command -v clang >/dev/null && command -v wasm-ld >/dev/null || need+=(clang lld)
+command -v emcc >/dev/null && command -v cmake >/dev/null && command -v dpkg-source >/dev/null || need+=(emscripten cmake dpkg-dev)
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 bash wasm/build.sh "$tmp/resample.wasm" >/dev/null
 cmp wasm/dist/resample.wasm "$tmp/resample.wasm"
 echo "wasm/dist/resample.wasm is reproducible from wasm/src"
+bash wasm/jpeg/build.sh "$tmp/jpeg.wasm" >"$tmp/jpeg.log" 2>&1 || { cat "$tmp/jpeg.log"; exit 1; }
+cmp wasm/dist/jpeg.wasm "$tmp/jpeg.wasm"
+echo "wasm/dist/jpeg.wasm is reproducible from wasm/jpeg and libjpeg-turbo 2.1.5 (Debian)"
