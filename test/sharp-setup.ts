@@ -16,33 +16,8 @@
 import { join } from "node:path";
 import sharp, { type Sharp } from "sharp";
 import type { TestProject } from "vitest/node";
+import type { SharpCase, SharpTarget } from "./shared/sharp-cases";
 
-export interface SharpTarget {
-  width: number;
-  height: number;
-  /** sharp `resize(width, height, { kernel: "lanczos3", fit: "fill" })`, raw RGBA, base64. */
-  resized: string;
-  /** Upscales only: sharp's bicubic affine on the centred grid, raw RGBA, base64. */
-  centred?: string;
-  /** The same resize as a JPEG q80 (mozjpeg, 4:2:0), decoded back to raw RGBA by sharp, base64. */
-  jpeg: string;
-}
-
-export interface SharpCase {
-  name: string;
-  width: number;
-  height: number;
-  /** The decoded source, raw RGBA, base64. */
-  source: string;
-  opaque: boolean;
-  targets: SharpTarget[];
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    sharpResizes: SharpCase[];
-  }
-}
 
 /** Fixture → target sizes: down by 3.2 and 3 (no pre-shrink), 5 and 10 (pre-shrink), stretch, up. */
 const CASES: Record<string, [number, number][]> = {

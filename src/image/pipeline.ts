@@ -22,6 +22,8 @@ export interface StepContext {
   plan: RequestPlan;
   input: ProbeResult;
   limits: CanvasLimits;
+  /** Set when the input was decoded smaller than it is (shrink-on-load): its oriented full size. */
+  logicalSize?: { width: number; height: number };
 }
 
 export interface Step {
@@ -29,7 +31,7 @@ export interface Step {
   run(image: Raster, ctx: StepContext): Raster | Promise<Raster>;
 }
 
-type Operation = "flip" | "rotate" | "crop" | "resize" | "scale" | "mask" | "border" | "padding";
+type Operation = "flip" | "rotate" | "crop" | "mask" | "border" | "padding";
 
 /** A step that runs only when the request document asks for its operation. */
 function when<K extends Operation>(
@@ -50,8 +52,8 @@ export const STEPS: readonly Step[] = [
   when("flip", flip),
   when("rotate", rotate),
   when("crop", crop),
-  when("resize", resize),
-  when("scale", scale),
+  { name: "resize", run: (image, ctx) => (ctx.plan.resize ? resize(image, ctx.plan.resize, ctx) : image) },
+  { name: "scale", run: (image, ctx) => (ctx.plan.scale ? scale(image, ctx.plan.scale, ctx) : image) },
   // auto, adjust, filter
   when("mask", mask),
   when("border", border),

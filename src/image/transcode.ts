@@ -6,6 +6,7 @@ import { ApiError } from "../errors";
 import type { EncodableFormat } from "../request/output";
 import * as avif from "./codecs/avif";
 import * as jpeg from "./codecs/jpeg";
+import { decodeScaled, type ScaleDenominator } from "./codecs/jpeg-turbo";
 import * as png from "./codecs/png";
 import * as webp from "./codecs/webp";
 import type { ImageFormat } from "./probe";
@@ -22,10 +23,12 @@ export interface EncodeSettings {
   progressive: boolean;
 }
 
-export async function decode(bytes: Uint8Array, format: ImageFormat): Promise<Raster> {
+/** Decodes an image; JPEG may be decoded smaller by `jpegDenominator` (shrink-on-load). */
+export async function decode(bytes: Uint8Array, format: ImageFormat, jpegDenominator: ScaleDenominator = 1): Promise<Raster> {
   switch (format) {
     case "jpeg":
-      return jpeg.decode(bytes);
+      // libjpeg-turbo: streamed out of WASM band by band, scaled IDCT, CMYK/YCCK support.
+      return decodeScaled(bytes, jpegDenominator);
     case "png":
       return png.decode(bytes);
     case "webp":

@@ -10,27 +10,7 @@ import { preShrinkFactor, resize } from "../../src/image/resample";
 import { syntheticPhoto } from "./images";
 import { ssim } from "./metrics";
 
-interface SharpTarget {
-  width: number;
-  height: number;
-  resized: string;
-  centred?: string;
-}
-
-interface SharpCase {
-  name: string;
-  width: number;
-  height: number;
-  source: string;
-  opaque: boolean;
-  targets: SharpTarget[];
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    sharpResizes: SharpCase[];
-  }
-}
+import "../shared/sharp-cases";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
