@@ -11,13 +11,14 @@ import type { ProbeResult } from "./probe";
 import { resizeLayout, scaleLayout } from "./resize-layout";
 import { orientedSize } from "./steps/orient";
 
-/** The largest denominator that still leaves the resampler a reduction (never an enlargement). */
+/** The largest denominator that still leaves the resampler some reduction (never an enlargement). */
 export function jpegShrink(info: ProbeResult, plan: RequestPlan): ScaleDenominator {
   if (info.format !== "jpeg" || plan.crop || plan.rotate) return 1;
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
   const layout = plan.resize ? resizeLayout(width, height, plan.resize) : plan.scale ? scaleLayout(width, height, plan.scale) : undefined;
   if (!layout) return 1;
   const ratio = Math.min(layout.source.width / layout.width, layout.source.height / layout.height);
-  for (const denominator of [8, 4, 2] as const) if (ratio >= denominator) return denominator;
+  // Strictly more: at exactly 2× the DCT scaling would do the whole reduction (sharp does not either).
+  for (const denominator of [8, 4, 2] as const) if (ratio > denominator) return denominator;
   return 1;
 }
