@@ -7,6 +7,7 @@ import { ApiError } from "../errors";
 import type { RequestPlan } from "../request/document";
 import type { EncodableFormat } from "../request/output";
 import { FORMATS, renameFor } from "./formats";
+import { applyEmbeddedProfile } from "./icc";
 import { runPipeline } from "./pipeline";
 import { jpegShrink } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
@@ -95,6 +96,7 @@ export async function processImage(source: Source, plan: RequestPlan, settings: 
   const format = outputFormat(plan, info.format);
   const shrink = jpegShrink(info, plan);
   let image = await decode(source.bytes, info.format, shrink);
+  image = await applyEmbeddedProfile(source.bytes, info, image); // ICC → sRGB (outputs carry no profile)
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
   const logicalSize = shrink > 1 ? { width, height } : undefined;
   image = await runPipeline(image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize });
