@@ -21,7 +21,7 @@ function lastCall(name: string): number {
 }
 
 const CODEC: Record<EncodableFormat, { decoder: string; encoder: string }> = {
-  jpeg: { decoder: "jpeg-decoder", encoder: "jpeg-encoder" },
+  jpeg: { decoder: "jpeg-turbo", encoder: "jpeg-encoder" },
   png: { decoder: "png", encoder: "png" },
   webp: { decoder: "webp-decoder", encoder: "webp-encoder" },
   avif: { decoder: "avif-decoder", encoder: "avif-encoder" },
