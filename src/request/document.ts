@@ -68,6 +68,11 @@ function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
+/** An operation section that asks for something: not null and not an empty object. */
+function asksFor(value: unknown): boolean {
+  return given(value) && !(typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0);
+}
+
 export function parseDocument(raw: unknown, endpoint: "upload" | "fetch"): RequestPlan {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) throw badRequest("The request document must be a JSON object.");
   const doc = raw as Section;
@@ -75,7 +80,7 @@ export function parseDocument(raw: unknown, endpoint: "upload" | "fetch"): Reque
     if (!(TOP_LEVEL as readonly string[]).includes(key)) throw unprocessable(`Unknown parameter '${key}'`);
   }
   for (const key of NOT_YET) {
-    if (given(doc[key])) throw unprocessable(`The '${key}' operation is not available on this server yet`);
+    if (asksFor(doc[key])) throw unprocessable(`The '${key}' operation is not available on this server yet`);
   }
   const plan: RequestPlan = {
     optimize: parseOptimize(doc.optimize),

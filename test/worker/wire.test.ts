@@ -55,6 +55,15 @@ describe("multipart details", () => {
     }
   });
 
+  it("accepts sections of operations not yet available when they ask for nothing (null or {})", async () => {
+    const { masterKey } = await createAccount();
+    const data = JSON.stringify({ stylize: {}, filter: null, adjust: {}, auto: null, watermark: {}, webhook: null, store: null });
+    const res = await post(masterKey, multipart([{ name: "file", filename: "a.jpg", body: fixture("chelsea.jpg") }, { name: "data", body: data }], "nn"), "nn");
+    expect(res.status).toBe(200);
+    const refused = multipart([{ name: "file", filename: "a.jpg", body: fixture("chelsea.jpg") }, { name: "data", body: '{"stylize":{"blur":{"mode":"gaussian","value":10}}}' }], "nn");
+    await expectEnvelope(await post(masterKey, refused, "nn"), 422, /'stylize' operation is not available/);
+  });
+
   it("accepts a quoted boundary", async () => {
     const { masterKey } = await createAccount();
     const body = multipart([{ name: "file", filename: "a.jpg", body: fixture("chelsea.jpg") }], "a b:c");
