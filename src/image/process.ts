@@ -13,6 +13,7 @@ import { jpegShrink } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
 import { flatten } from "./steps/flatten";
+import type { Raster } from "./raster";
 import { DEFAULT_QUALITY, decode, encode } from "./transcode";
 import { sanitiseName } from "../storage/temp";
 
@@ -89,17 +90,26 @@ function outputQuality(plan: RequestPlan, format: EncodableFormat): number | nul
   return plan.output.quality ?? DEFAULT_QUALITY[format];
 }
 
+/**
+ * Decodes the input (smaller, when shrink-on-load applies) and converts it to sRGB. `logicalSize`
+ * is the oriented full size a smaller decode stands for.
+ */
+async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPlan): Promise<{ image: Raster; logicalSize?: { width: number; height: number } }> {
+  const shrink = jpegShrink(info, plan);
+  const decoded = await decode(bytes, info.format, shrink);
+  const image = await applyEmbeddedProfile(bytes, info, decoded); // outputs carry no profile
+  if (shrink === 1) return { image };
+  const [width, height] = orientedSize(info.width, info.height, info.orientation);
+  return { image, logicalSize: { width, height } };
+}
+
 export async function processImage(source: Source, plan: RequestPlan, settings: Settings, fallbackBase: string): Promise<Processed> {
   const info = probe(source.bytes);
   checkPixels(info, settings.maxInputPixels);
   const inputName = source.name || `${fallbackBase}.${FORMATS[info.format].extension}`;
   const format = outputFormat(plan, info.format);
-  const shrink = jpegShrink(info, plan);
-  let image = await decode(source.bytes, info.format, shrink);
-  image = await applyEmbeddedProfile(source.bytes, info, image); // ICC → sRGB (outputs carry no profile)
-  const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  const logicalSize = shrink > 1 ? { width, height } : undefined;
-  image = await runPipeline(image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize });
+  const decoded = await decodeInput(source.bytes, info, plan);
+  let image = await runPipeline(decoded.image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize });
   checkOutputPixels(format, image.width, image.height, settings);
   if (format === "jpeg") image = flatten(image, plan.output.background);
   const quality = outputQuality(plan, format);
