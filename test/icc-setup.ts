@@ -24,30 +24,7 @@ import { join } from "node:path";
 import { crc32, deflateSync } from "node:zlib";
 import sharp, { type Sharp } from "sharp";
 import type { TestProject } from "vitest/node";
-
-export interface IccImage {
-  name: string;
-  format: "jpeg" | "png" | "webp" | "avif";
-  /** The encoded file, base64. */
-  file: string;
-  width: number;
-  height: number;
-  /** sharp's default decode (converted to sRGB), raw RGBA, base64. */
-  reference: string;
-}
-
-export interface IccSamples {
-  rocket: { length: number; sha1: string; description: string };
-  images: IccImage[];
-  /** Profiles built here and sharp's own, by name, base64. */
-  profiles: Record<string, string>;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    icc: IccSamples;
-  }
-}
+import type { IccImage } from "./shared/icc-samples";
 
 // --- a minimal ICC writer (test only) ------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 /** Reads a request or response body into one buffer, refusing it (413) as soon as it exceeds a cap. */
 import { ApiError } from "../errors";
+import { concatBytes } from "../image/bytes";
 
 export function tooLarge(limit: number): ApiError {
   return new ApiError(413, `The input exceeds the ${limit}-byte limit.`);
@@ -25,11 +26,5 @@ export async function readCapped(stream: ReadableStream<Uint8Array> | null, decl
     chunks.push(value);
   }
   if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }

@@ -25,6 +25,7 @@
 import type { Settings } from "../config";
 import { tooLarge } from "./body";
 import { ApiError, badRequest, unprocessable } from "../errors";
+import { concatBytes } from "../image/bytes";
 import { classifyHost } from "./address";
 
 export interface FetchedSource {
@@ -424,13 +425,7 @@ class ByteSink {
 
   bytes(): Uint8Array {
     if (this.buffer !== null) return this.buffer.subarray(0, this.length);
-    const out = new Uint8Array(this.length);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      out.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
-    return out;
+    return concatBytes(this.chunks);
   }
 
   /** The body outgrew its declared length (e.g. decoded gzip): fall back to a chunk list. */

@@ -2,6 +2,8 @@
  * Raw multipart bodies shaped exactly as each official Optidash client sends them (reference §1.6),
  * so tests exercise the wire format rather than a test library's idea of it.
  */
+import { concatBytes } from "../../src/image/bytes";
+
 export interface PartSpec {
   name: string;
   /** undefined: no filename parameter at all; "" : filename="" (Go). */
@@ -23,13 +25,7 @@ export function multipart(parts: PartSpec[], boundary: string): Uint8Array<Array
     chunks.push(encoder.encode(head), typeof part.body === "string" ? encoder.encode(part.body) : part.body, encoder.encode("\r\n"));
   }
   chunks.push(encoder.encode(`--${boundary}--\r\n`));
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export interface ClientRequest {

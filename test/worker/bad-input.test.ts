@@ -6,6 +6,7 @@ import { describe, expect, inject, it } from "vitest";
 import { multipart } from "../shared/wire";
 import { call, createAccount, expectEnvelope } from "./helpers";
 import { fixture } from "./fixtures";
+import { concatBytes } from "../../src/image/bytes";
 import { encode } from "../../src/image/transcode";
 import { noiseBytes, syntheticPhoto } from "./images";
 
@@ -36,14 +37,7 @@ function pngClaiming(width: number, height: number): Uint8Array {
   };
   const idat = new Uint8Array([0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
   const iend = new Uint8Array([0x49, 0x45, 0x4e, 0x44]);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk(ihdr), chunk(idat), chunk(iend)];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk(ihdr), chunk(idat), chunk(iend)]);
 }
 
 function brokenPng(): Uint8Array {

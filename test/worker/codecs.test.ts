@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors";
+import { concatBytes } from "../../src/image/bytes";
 import * as avif from "../../src/image/codecs/avif";
 import { codecMemory, GuardedCodec, RETAIN_LIMIT_BYTES, releaseCodecs, wasmMemoryBytes } from "../../src/image/codecs/instance";
 import * as jpeg from "../../src/image/codecs/jpeg";
@@ -11,7 +12,9 @@ import * as png from "../../src/image/codecs/png";
 import { crc32 } from "../../src/image/codecs/crc32";
 import * as webp from "../../src/image/codecs/webp";
 import { createRaster, type Raster } from "../../src/image/raster";
+import { randomBytes } from "./bytes";
 import { fixture } from "./fixtures";
+import { rejection } from "./helpers";
 import { syntheticPhoto } from "./images";
 
 type Rgba = [number, number, number, number];
@@ -89,40 +92,11 @@ function psnr(a: Raster, b: Raster): number {
 }
 
 async function expectApiError(promise: Promise<unknown>, status: number, message: RegExp): Promise<ApiError> {
-  const err: unknown = await promise.then(
-    () => expect.unreachable("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  const apiError = err as ApiError;
+  const apiError = await rejection(promise);
   expect(apiError.status).toBe(status);
   expect(apiError.message).toMatch(message);
   return apiError;
 }
-
-/** Deterministic bytes (mulberry32). */
-function randomBytes(length: number, seed: number): Uint8Array {
-  let state = seed >>> 0;
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (t ^ (t >>> 14)) & 0xff;
-  }
-  return out;
-}
-
-const concat = (...parts: (Uint8Array | readonly number[])[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
 
 const ascii = (s: string): number[] => Array.from(s, (ch) => ch.charCodeAt(0));
 const u32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
@@ -134,8 +108,8 @@ const instantiations = (name: string): number => codecMemory().find((c) => c.nam
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function pngChunk(type: string, data: Uint8Array | readonly number[]): Uint8Array {
-  const body = concat(ascii(type), data);
-  return concat(u32(data.length), body, u32(crc32(body)));
+  const body = concatBytes([ascii(type), data]);
+  return concatBytes([u32(data.length), body, u32(crc32(body))]);
 }
 
 async function zlib(data: Uint8Array): Promise<Uint8Array> {
@@ -145,9 +119,9 @@ async function zlib(data: Uint8Array): Promise<Uint8Array> {
 
 /** Rows are given without filter bytes; filter 0 is added. */
 async function makePng(width: number, height: number, bitDepth: number, colourType: number, rows: number[][], extra: Uint8Array[] = []): Promise<Uint8Array> {
-  const raw = concat(...rows.flatMap((row) => [[0], row]));
+  const raw = concatBytes(rows.flatMap((row) => [[0], row]));
   const ihdr = [...u32(width), ...u32(height), bitDepth, colourType, 0, 0, 0];
-  return concat(PNG_SIGNATURE, pngChunk("IHDR", ihdr), ...extra, pngChunk("IDAT", await zlib(raw)), pngChunk("IEND", []));
+  return concatBytes([PNG_SIGNATURE, pngChunk("IHDR", ihdr), ...extra, pngChunk("IDAT", await zlib(raw)), pngChunk("IEND", [])]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +311,7 @@ describe("hostile input", () => {
   const avifFile = fixture("chelsea.avif");
 
   /** A PNG whose IDAT holds garbage with a correct CRC: only the decoder itself can refuse it. */
-  const badDeflatePng = concat(coffee.subarray(0, 33), pngChunk("IDAT", randomBytes(500, 7)), pngChunk("IEND", []));
+  const badDeflatePng = concatBytes([coffee.subarray(0, 33), pngChunk("IDAT", randomBytes(500, 7)), pngChunk("IEND", [])]);
   const badCrcPng = coffee.slice();
   badCrcPng[coffee.length - 20] = (badCrcPng[coffee.length - 20] ?? 0) ^ 0x01; // inside the last IDAT
 
@@ -349,7 +323,7 @@ describe("hostile input", () => {
         ["zero bytes", new Uint8Array(0)],
         ["1 byte", Uint8Array.of(0xff)],
         ["random", randomBytes(4096, 1)],
-        ["JPEG marker + random", concat([0xff, 0xd8, 0xff], randomBytes(4096, 2))],
+        ["JPEG marker + random", concatBytes([[0xff, 0xd8, 0xff], randomBytes(4096, 2)])],
         ["truncated.jpg (cut in its headers)", fixture("truncated.jpg")],
         ["chelsea.jpg cut at 300 bytes", chelsea.slice(0, 300)],
       ],
@@ -361,7 +335,7 @@ describe("hostile input", () => {
         ["zero bytes", new Uint8Array(0)],
         ["1 byte", Uint8Array.of(0x89)],
         ["random", randomBytes(4096, 3)],
-        ["signature + random", concat(PNG_SIGNATURE, randomBytes(4096, 4))],
+        ["signature + random", concatBytes([PNG_SIGNATURE, randomBytes(4096, 4)])],
         ["corrupted IDAT CRC", badCrcPng],
         ["garbage zlib data, valid CRC", badDeflatePng],
         ["cut at 50%", coffee.slice(0, coffee.length >> 1)],
@@ -374,7 +348,7 @@ describe("hostile input", () => {
         ["zero bytes", new Uint8Array(0)],
         ["1 byte", Uint8Array.of(0x52)],
         ["random", randomBytes(4096, 5)],
-        ["RIFF WEBP header + random", concat(webpFile.subarray(0, 16), randomBytes(4096, 6))],
+        ["RIFF WEBP header + random", concatBytes([webpFile.subarray(0, 16), randomBytes(4096, 6)])],
         ["cut at 50%", webpFile.slice(0, webpFile.length >> 1)],
       ],
     },
@@ -385,7 +359,7 @@ describe("hostile input", () => {
         ["zero bytes", new Uint8Array(0)],
         ["1 byte", Uint8Array.of(0)],
         ["random", randomBytes(4096, 8)],
-        ["ftyp box + random", concat(avifFile.subarray(0, 32), randomBytes(4096, 9))],
+        ["ftyp box + random", concatBytes([avifFile.subarray(0, 32), randomBytes(4096, 9)])],
         ["cut at 50%", avifFile.slice(0, avifFile.length >> 1)],
       ],
     },
@@ -405,7 +379,7 @@ describe("hostile input", () => {
 
   it("JPEG and PNG decoders that failed inside WASM are replaced by fresh instances", async () => {
     const jpegBefore = instantiations("jpeg-decoder");
-    await expectApiError(jpeg.decode(concat([0xff, 0xd8, 0xff], randomBytes(100, 10))), 415, /JPEG/);
+    await expectApiError(jpeg.decode(concatBytes([[0xff, 0xd8, 0xff], randomBytes(100, 10)])), 415, /JPEG/);
     await jpeg.decode(chelsea);
     // Every call gets its own instance (RETAIN_LIMIT_BYTES = 0), the failed one and the next.
     expect(instantiations("jpeg-decoder")).toBe(jpegBefore + 2);
@@ -425,7 +399,7 @@ describe("hostile input", () => {
     ];
     for (const [codec, valid, prefix] of prefixes) {
       for (let i = 0; i < 50; i++) {
-        await expect(codec.decode(concat(prefix, randomBytes(64 + i * 37, 100 + i)))).rejects.toBeInstanceOf(ApiError);
+        await expect(codec.decode(concatBytes([prefix, randomBytes(64 + i * 37, 100 + i)]))).rejects.toBeInstanceOf(ApiError);
       }
       expect((await codec.decode(valid)).width).toBeGreaterThan(0);
     }

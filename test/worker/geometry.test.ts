@@ -1,6 +1,5 @@
 /** The geometric steps on rasters built here and on decoded fixtures: flip, rotate, crop, mask, border, padding. */
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/errors";
 import { blit, checkCanvas, compositeOver, fillCanvas } from "../../src/image/canvas";
 import { createRaster, type Raster } from "../../src/image/raster";
 import { border as borderStep } from "../../src/image/steps/border";
@@ -19,6 +18,7 @@ import { parseMask, type MaskPlan } from "../../src/request/mask";
 import { parsePadding } from "../../src/request/padding";
 import { parseRotate, type RotatePlan } from "../../src/request/rotate";
 import { fixture } from "./fixtures";
+import { expect422 } from "./helpers";
 import { pixel } from "./metrics";
 
 /** Canvas limits for the unit tests: well above any image built here. */
@@ -63,18 +63,6 @@ const RED: Rgba = { r: 255, g: 0, b: 0, a: 255 };
 const GREEN: Rgba = { r: 0, g: 200, b: 0, a: 255 };
 const BLUE: Rgba = { r: 0, g: 0, b: 255, a: 255 };
 const rotation = (angle: number, background: Rgba = TRANSPARENT): RotatePlan => ({ angle, background });
-
-function expect422(fn: () => unknown, message: RegExp): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ApiError);
-    expect((err as ApiError).status).toBe(422);
-    expect((err as ApiError).message).toMatch(message);
-    return;
-  }
-  throw new Error("expected a 422");
-}
 
 describe("flip", () => {
   const src = numbered(7, 5);

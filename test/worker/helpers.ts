@@ -1,8 +1,10 @@
-/** Test helpers: accounts and keys written straight to KV, and requests through the Worker. */
+/** Test helpers: accounts and keys written straight to KV, requests through the Worker, and ApiError assertions. */
 import { env } from "cloudflare:workers";
 import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
 import { generateKey, generateKeyId, hashKey, KeyStore, type Plan } from "../../src/auth/keys";
 import type { Env } from "../../src/config";
+import { ApiError } from "../../src/errors";
 
 export const testEnv = env as unknown as Env;
 
@@ -63,3 +65,26 @@ export async function expectEnvelope(res: Response, status: number, message?: Re
 }
 
 export { UUID_V4 };
+
+/** The ApiError `promise` rejects with (fails the test when it resolves or rejects with anything else). */
+export async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  const err: unknown = await promise.then(
+    () => expect.unreachable("expected a rejection"),
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApiError);
+  return err as ApiError;
+}
+
+/** Asserts that `fn` throws an ApiError 422 whose message matches `message`. */
+export function expect422(fn: () => unknown, message: RegExp): void {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(422);
+    expect((err as ApiError).message).toMatch(message);
+    return;
+  }
+  throw new Error("expected a 422");
+}

@@ -4,6 +4,7 @@
  * from test/icc-setup.ts), robustness on garbage, the wiring into /1.0/upload, and timings.
  */
 import { describe, expect, inject, it } from "vitest";
+import { concatBytes } from "../../src/image/bytes";
 import { applyEmbeddedProfile } from "../../src/image/icc";
 import { toSrgb } from "../../src/image/icc/convert";
 import { extractIcc, MAX_PROFILE } from "../../src/image/icc/extract";
@@ -11,31 +12,11 @@ import { evalCurve, linearToSrgb, parseProfile, SRGB_TO_XYZ_D50, XYZ_D50_TO_SRGB
 import { probe, sha1Hex, type ImageFormat } from "../../src/image/probe";
 import { createRaster, type Raster } from "../../src/image/raster";
 import { decode } from "../../src/image/transcode";
+import type { IccImage, IccSamples } from "../shared/icc-samples";
 import { fixture } from "./fixtures";
 import { call, createAccount } from "./helpers";
 import { noiseBytes, syntheticPhoto } from "./images";
 import { psnr } from "./metrics";
-
-interface IccImage {
-  name: string;
-  format: "jpeg" | "png" | "webp" | "avif";
-  file: string;
-  width: number;
-  height: number;
-  reference: string;
-}
-
-interface IccSamples {
-  rocket: { length: number; sha1: string; description: string };
-  images: IccImage[];
-  profiles: Record<string, string>;
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    icc: IccSamples;
-  }
-}
 
 const samples = (): IccSamples => inject("icc");
 const fromBase64 = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
@@ -57,13 +38,7 @@ function withApp2(jpeg: Uint8Array, segments: Uint8Array[]): Uint8Array {
     parts.push(Uint8Array.of(0xff, 0xe2, length >> 8, length & 0xff), payload);
   }
   parts.push(jpeg.subarray(2));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** An APP2 ICC_PROFILE payload: signature, sequence number, count, the piece. */

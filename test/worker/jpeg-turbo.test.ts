@@ -4,13 +4,15 @@
  * a 3840×2400 decode at each scale.
  */
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/errors";
+import { concatBytes } from "../../src/image/bytes";
 import * as jpeg from "../../src/image/codecs/jpeg";
 import { decodeScaled, scaledSize, transcode, type ScaleDenominator } from "../../src/image/codecs/jpeg-turbo";
 import { codecMemory, releaseCodecs } from "../../src/image/codecs/instance";
 import { createRaster, type Raster } from "../../src/image/raster";
 import { encode } from "../../src/image/transcode";
+import { randomBytes } from "./bytes";
 import { fixture } from "./fixtures";
+import { rejection } from "./helpers";
 import { syntheticPhoto } from "./images";
 import { pixel, psnr, ssim } from "./metrics";
 
@@ -128,39 +130,6 @@ function boxDownscale(image: Raster, factor: number): Raster {
     }
   }
   return out;
-}
-
-/** Deterministic bytes (mulberry32). */
-function randomBytes(length: number, seed: number): Uint8Array {
-  let state = seed >>> 0;
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (t ^ (t >>> 14)) & 0xff;
-  }
-  return out;
-}
-
-const concat = (...parts: (Uint8Array | readonly number[])[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-};
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  const err: unknown = await promise.then(
-    () => expect.unreachable("expected a rejection"),
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
 }
 
 /** The marker bytes of the segments before the first scan (SOI excluded). */
@@ -281,7 +250,7 @@ describe("hostile input", () => {
     ["1 byte", Uint8Array.of(0xff), /Not a JPEG file|Premature end/],
     ["random", randomBytes(4096, 1), /Not a JPEG file: starts with/],
     ["a PNG", fixture("coffee.png"), /Not a JPEG file: starts with 0x89 0x50/],
-    ["JPEG marker + random", concat([0xff, 0xd8, 0xff], randomBytes(4096, 2)), /.+/],
+    ["JPEG marker + random", concatBytes([[0xff, 0xd8, 0xff], randomBytes(4096, 2)]), /.+/],
     ["truncated.jpg", fixture("truncated.jpg"), /Premature end of JPEG file/],
     ["chelsea.jpg cut at 300 bytes", chelsea.slice(0, 300), /Premature end of JPEG file/],
     ["chelsea.jpg cut in its entropy data", chelsea.slice(0, chelsea.length >> 1), /Premature end of JPEG file/],
@@ -305,7 +274,7 @@ describe("hostile input", () => {
   it("50 failures in a row, then a success; each call has its own instance", async () => {
     const before = instantiations();
     for (let i = 0; i < 50; i++) {
-      const bytes = i % 2 ? concat([0xff, 0xd8, 0xff], randomBytes(64 + i * 37, 100 + i)) : chelsea.slice(0, 200 + i * 300);
+      const bytes = i % 2 ? concatBytes([[0xff, 0xd8, 0xff], randomBytes(64 + i * 37, 100 + i)]) : chelsea.slice(0, 200 + i * 300);
       expect((await rejection(decodeScaled(bytes, DENOMINATORS[i % 4]!))).status).toBe(415);
     }
     const image = await decodeScaled(chelsea, 1);

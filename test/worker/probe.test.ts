@@ -9,6 +9,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/errors";
+import { concatBytes } from "../../src/image/bytes";
 import { probe, sha1Hex, type ProbeResult } from "../../src/image/probe";
 import { fixture } from "./fixtures";
 
@@ -39,15 +40,7 @@ const be16 = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
 const le16 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff];
 const be32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const le32 = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
-function bytesOf(...parts: (number[] | Uint8Array)[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
-}
+const bytesOf = (...parts: (number[] | Uint8Array)[]): Uint8Array => concatBytes(parts);
 
 /** `unit` repeated `count` times. */
 function repeat(count: number, unit: number[]): Uint8Array {

@@ -4,7 +4,7 @@ import type { Gravity } from "../../src/request/gravity";
 import { parseResize, type ResizePlan } from "../../src/request/resize";
 import { parseScale } from "../../src/request/scale";
 import { resizeLayout, scaleLayout } from "../../src/image/resize-layout";
-import { ApiError } from "../../src/errors";
+import { expect422 } from "./helpers";
 
 const plan = (p: Partial<ResizePlan>): ResizePlan => ({ mode: "auto", gravity: "center", upscale: true, background: WHITE, ...p });
 const out = (l: { width: number; height: number; canvas?: { width: number; height: number } }) => [l.canvas?.width ?? l.width, l.canvas?.height ?? l.height];
@@ -81,18 +81,6 @@ describe("resize layouts", () => {
 });
 
 describe("resize and scale parameters", () => {
-  const bad = (fn: () => unknown, message: RegExp) => {
-    try {
-      fn();
-    } catch (err) {
-      expect(err).toBeInstanceOf(ApiError);
-      expect((err as ApiError).status).toBe(422);
-      expect((err as ApiError).message).toMatch(message);
-      return;
-    }
-    throw new Error("expected a 422");
-  };
-
   it("accepts numeric strings and defaults", () => {
     expect(parseResize({ width: "768" })).toEqual({ mode: "auto", width: 768, height: undefined, gravity: "center", upscale: true, background: WHITE });
     expect(parseResize(null)).toBeUndefined();
@@ -100,23 +88,23 @@ describe("resize and scale parameters", () => {
   });
 
   it("refuses invalid values naming the parameter", () => {
-    bad(() => parseResize({ width: 0 }), /^Resize 'width' parameter must be a positive integer/);
-    bad(() => parseResize({ width: -5 }), /^Resize 'width' parameter/);
-    bad(() => parseResize({ width: 20000 }), /^Resize 'width' parameter must be a positive integer of at most 16384/);
-    bad(() => parseResize({ width: 10.5 }), /^Resize 'width' parameter must be a positive integer/);
-    bad(() => parseResize({ width: "abc" }), /^Resize 'width' parameter/);
-    bad(() => parseResize({}), /needs 'width' or 'height'/);
-    bad(() => parseResize({ mode: "fit", width: 100 }), /mode 'fit' needs both/);
-    bad(() => parseResize({ mode: "crop", width: 100 }), /^Resize 'mode' parameter must be one of/);
-    bad(() => parseResize({ width: 100, gravity: "middle" }), /^Resize 'gravity' parameter must be one of/);
-    bad(() => parseResize({ mode: "fit", width: 100, height: 100, gravity: "face" }), /'face' is not available/);
-    bad(() => parseResize({ width: 100, upscale: "maybe" }), /^Resize 'upscale' parameter must be a boolean/);
-    bad(() => parseResize({ mode: "fill", width: 1, height: 1, background: "#12" }), /^Resize 'background' parameter must be a hex colour/);
-    bad(() => parseResize({ width: 100, size: 3 }), /Resize has no 'size' parameter/);
-    bad(() => parseResize([1]), /'resize' must be an object/);
-    bad(() => parseScale({ size: 0 }), /^Scale 'size' parameter/);
-    bad(() => parseScale({ size: 17 }), /^Scale 'size' parameter/);
-    bad(() => parseScale({}), /^Scale 'size' parameter/);
-    bad(() => parseScale({ size: 1, ratio: -1 }), /^Scale 'ratio' parameter/);
+    expect422(() => parseResize({ width: 0 }), /^Resize 'width' parameter must be a positive integer/);
+    expect422(() => parseResize({ width: -5 }), /^Resize 'width' parameter/);
+    expect422(() => parseResize({ width: 20000 }), /^Resize 'width' parameter must be a positive integer of at most 16384/);
+    expect422(() => parseResize({ width: 10.5 }), /^Resize 'width' parameter must be a positive integer/);
+    expect422(() => parseResize({ width: "abc" }), /^Resize 'width' parameter/);
+    expect422(() => parseResize({}), /needs 'width' or 'height'/);
+    expect422(() => parseResize({ mode: "fit", width: 100 }), /mode 'fit' needs both/);
+    expect422(() => parseResize({ mode: "crop", width: 100 }), /^Resize 'mode' parameter must be one of/);
+    expect422(() => parseResize({ width: 100, gravity: "middle" }), /^Resize 'gravity' parameter must be one of/);
+    expect422(() => parseResize({ mode: "fit", width: 100, height: 100, gravity: "face" }), /'face' is not available/);
+    expect422(() => parseResize({ width: 100, upscale: "maybe" }), /^Resize 'upscale' parameter must be a boolean/);
+    expect422(() => parseResize({ mode: "fill", width: 1, height: 1, background: "#12" }), /^Resize 'background' parameter must be a hex colour/);
+    expect422(() => parseResize({ width: 100, size: 3 }), /Resize has no 'size' parameter/);
+    expect422(() => parseResize([1]), /'resize' must be an object/);
+    expect422(() => parseScale({ size: 0 }), /^Scale 'size' parameter/);
+    expect422(() => parseScale({ size: 17 }), /^Scale 'size' parameter/);
+    expect422(() => parseScale({}), /^Scale 'size' parameter/);
+    expect422(() => parseScale({ size: 1, ratio: -1 }), /^Scale 'ratio' parameter/);
   });
 });

@@ -5,6 +5,7 @@
  * smallest sum of absolute signed bytes, the heuristic libpng's adaptive filtering uses. Rows are
  * streamed into the compressor, so no second full-size buffer of filtered bytes exists.
  */
+import { concatBytes } from "../bytes";
 import type { Raster } from "../raster";
 import { cannotEncode } from "./instance";
 import { crc32 } from "./crc32";
@@ -134,12 +135,5 @@ export async function writePng(image: Raster): Promise<Uint8Array> {
   if (image.data.length !== width * height * 4) throw cannotEncode("PNG", "pixel data does not match the size");
   const channels = image.opaque ? 3 : 4;
   const idat = chunk("IDAT", await compressRows(image, channels));
-  const parts = [new Uint8Array(SIGNATURE), header(image.width, image.height, channels === 3 ? 2 : 6), idat, chunk("IEND", new Uint8Array(0))];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concatBytes([new Uint8Array(SIGNATURE), header(image.width, image.height, channels === 3 ? 2 : 6), idat, chunk("IEND", new Uint8Array(0))]);
 }

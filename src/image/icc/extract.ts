@@ -14,12 +14,14 @@
  * Like the probes, every read is bounds-checked (probe/bytes.ts), walks are capped, and the result
  * is capped at MAX_PROFILE bytes. Garbage never throws: anything malformed gives null.
  */
+import { concatBytes } from "../bytes";
 import type { ImageFormat } from "../probe";
-import { fail, fourcc, need, startsWith, u16be, u32be, u32le, u8 } from "../probe/bytes";
+import { boxes, complete, ipmaEntries, view, type Box } from "../probe/avif";
+import { fourcc, need, startsWith, u16be, u32be, u32le, u8 } from "../probe/bytes";
 
 /** Real profiles are 0.5–60 KiB (a few hundred KiB for large printer LUTs). */
 export const MAX_PROFILE = 4 * 1024 * 1024;
-/** Walks over segments, chunks and boxes stop after this many (probes use similar caps). */
+/** Walks over segments and chunks stop after this many (box walks use the AVIF probe's cap, also 100,000). */
 const MAX_STEPS = 100_000;
 
 export async function extractIcc(bytes: Uint8Array, format: ImageFormat): Promise<Uint8Array | null> {
@@ -77,12 +79,7 @@ function fromJpeg(b: Uint8Array): Uint8Array | null {
     pieces.set(seq, piece);
   }
   if (count === 0 || pieces.size !== count) return null;
-  const profile = new Uint8Array(total);
-  for (let seq = 1, at = 0; seq <= count; seq++) {
-    const piece = pieces.get(seq)!;
-    profile.set(piece, at);
-    at += piece.length;
-  }
+  const profile = concatBytes(Array.from({ length: count }, (_, i) => pieces.get(i + 1)!));
   return profile.length > 0 ? profile : null;
 }
 
@@ -135,13 +132,7 @@ async function inflate(data: Uint8Array, limit: number): Promise<Uint8Array | nu
     chunks.push(value);
   }
   if (total === 0) return null;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 // --- WebP ------------------------------------------------------------------------------------
@@ -164,40 +155,9 @@ function fromWebp(b: Uint8Array): Uint8Array | null {
 
 // --- AVIF (ISO-BMFF / HEIF) ------------------------------------------------------------------
 
-interface Box {
-  readonly type: string;
-  /** Offset of the payload. */
-  readonly data: number;
-  readonly end: number;
-}
-
-/** The box at `pos` inside [.., limit); a box running past `limit` is malformed. */
-function readBox(b: Uint8Array, pos: number, limit: number): Box {
-  if (pos + 8 > limit) fail("a box header is truncated");
-  const size32 = u32be(b, pos);
-  const type = fourcc(b, pos + 4);
-  let header = 8;
-  let size = size32;
-  if (size32 === 1) {
-    if (pos + 16 > limit) fail("a box header is truncated");
-    size = u32be(b, pos + 8) * 2 ** 32 + u32be(b, pos + 12);
-    header = 16;
-  } else if (size32 === 0) {
-    size = limit - pos;
-  }
-  if (type === "uuid") header += 16;
-  if (size < header || pos + size > limit) fail("a box has an impossible size");
-  return { type, data: pos + header, end: pos + size };
-}
-
+/** The boxes in [start, end), walked by the AVIF probe's reader; a box running past `end` is malformed. */
 function* children(b: Uint8Array, start: number, end: number): Generator<Box> {
-  let steps = 0;
-  for (let pos = start; pos + 8 <= end; ) {
-    if (++steps > MAX_STEPS) fail("too many boxes");
-    const box = readBox(b, pos, end);
-    yield box;
-    pos = box.end;
-  }
+  for (const box of boxes(b, start, end)) yield complete(box);
 }
 
 function child(b: Uint8Array, start: number, end: number, type: string): Box | undefined {
@@ -240,23 +200,7 @@ function readPrimary(b: Uint8Array, pitm: Box): number {
 function primaryProperties(b: Uint8Array, iprp: Box, primary: number): number[] | null {
   for (const ipma of children(b, iprp.data, iprp.end)) {
     if (ipma.type !== "ipma") continue;
-    const p = b.subarray(ipma.data, ipma.end);
-    const version = u8(p, 0);
-    const wideIndex = (u8(p, 3) & 1) === 1;
-    const count = u32be(p, 4);
-    let pos = 8;
-    for (let i = 0; i < count; i++) {
-      const id = version < 1 ? u16be(p, pos) : u32be(p, pos);
-      pos += version < 1 ? 2 : 4;
-      const n = u8(p, pos++);
-      need(p, pos, n * (wideIndex ? 2 : 1));
-      if (id === primary) {
-        const indices: number[] = [];
-        for (let j = 0; j < n; j++) indices.push(wideIndex ? u16be(p, pos + j * 2) & 0x7fff : u8(p, pos + j) & 0x7f);
-        return indices;
-      }
-      pos += n * (wideIndex ? 2 : 1);
-    }
+    for (const { id, indices } of ipmaEntries(view(b, ipma))) if (id === primary) return indices;
   }
   return null;
 }

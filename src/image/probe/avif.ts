@@ -34,7 +34,7 @@ const ALPHA_URNS = new Set(["urn:mpeg:mpegB:cicp:systems:auxiliary:alpha", "urn:
 const HEVC_BRANDS = new Set(["heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs"]);
 const HEVC_ITEMS = new Set(["hvc1", "hev1"]);
 
-interface Box {
+export interface Box {
   readonly type: string;
   /** Offset of the payload (after size, type, largesize and uuid). */
   readonly data: number;
@@ -106,6 +106,7 @@ function topLevelBoxes(b: Uint8Array, start: number): { meta?: Box; moov?: Box }
 
 // --- boxes ---------------------------------------------------------------------------------
 
+/** The box at `pos` inside [.., limit); one whose declared size runs past `limit` is clamped and marked truncated. */
 function readBox(b: Uint8Array, pos: number, limit: number): Box {
   if (pos + 8 > limit) fail("a box header is truncated");
   const size32 = u32be(b, pos);
@@ -126,7 +127,7 @@ function readBox(b: Uint8Array, pos: number, limit: number): Box {
 }
 
 /** The child boxes in [start, end); stops after a box that runs past `end`. */
-function* boxes(b: Uint8Array, start: number, end: number): Generator<Box> {
+export function* boxes(b: Uint8Array, start: number, end: number): Generator<Box> {
   let count = 0;
   for (let pos = start; pos + 8 <= end; ) {
     if (++count > MAX_BOXES) fail("it has too many boxes");
@@ -142,7 +143,7 @@ function findBox(b: Uint8Array, parent: Box, type: string): Box | undefined {
   return undefined;
 }
 
-function complete(box: Box): Box {
+export function complete(box: Box): Box {
   if (box.truncated) fail(`the data is truncated inside the "${printable(box.type)}" box`);
   return box;
 }
@@ -152,7 +153,7 @@ function fullBoxChildren(b: Uint8Array, box: Box, skip: number): Generator<Box> 
   return boxes(b, box.data + 4 + skip, box.end);
 }
 
-function view(b: Uint8Array, box: Box): Uint8Array {
+export function view(b: Uint8Array, box: Box): Uint8Array {
   return b.subarray(box.data, box.end);
 }
 
@@ -241,6 +242,13 @@ function readProperties(
 
 /** ipma: for each item, its property indices (1-based into ipco), in order. */
 function readAssociations(p: Uint8Array, into: Map<number, number[]>, keep: (id: number) => boolean): void {
+  for (const { id, indices } of ipmaEntries(p)) {
+    if (keep(id) && !into.has(id)) into.set(id, indices);
+  }
+}
+
+/** The entries of an ipma payload `p`, read one at a time (a caller may stop early). */
+export function* ipmaEntries(p: Uint8Array): Generator<{ id: number; indices: number[] }> {
   const version = u8(p, 0);
   const wideIndex = (u8(p, 3) & 1) === 1;
   const count = u32be(p, 4);
@@ -254,7 +262,7 @@ function readAssociations(p: Uint8Array, into: Map<number, number[]>, keep: (id:
       indices.push(wideIndex ? u16be(p, pos) & 0x7fff : u8(p, pos) & 0x7f);
       pos += wideIndex ? 2 : 1;
     }
-    if (keep(id) && !into.has(id)) into.set(id, indices);
+    yield { id, indices };
   }
 }
 
