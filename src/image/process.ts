@@ -8,6 +8,7 @@ import type { RequestPlan } from "../request/document";
 import type { EncodableFormat } from "../request/output";
 import { FORMATS, renameFor } from "./formats";
 import { applyEmbeddedProfile } from "./icc";
+import { oneAtATime } from "./one-at-a-time";
 import { runPipeline } from "./pipeline";
 import { jpegShrink } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
@@ -108,12 +109,14 @@ export async function processImage(source: Source, plan: RequestPlan, settings: 
   checkPixels(info, settings.maxInputPixels);
   const inputName = source.name || `${fallbackBase}.${FORMATS[info.format].extension}`;
   const format = outputFormat(plan, info.format);
-  const decoded = await decodeInput(source.bytes, info, plan);
-  let image = await runPipeline(decoded.image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize });
-  checkOutputPixels(format, image.width, image.height, settings);
-  if (format === "jpeg") image = flatten(image, plan.output.background);
   const quality = outputQuality(plan, format);
-  const bytes = await encode(image, { format, quality: quality ?? 100, progressive: plan.output.progressive });
+  const bytes = await oneAtATime(async () => {
+    const decoded = await decodeInput(source.bytes, info, plan);
+    let image = await runPipeline(decoded.image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize });
+    checkOutputPixels(format, image.width, image.height, settings);
+    if (format === "jpeg") image = flatten(image, plan.output.background);
+    return encode(image, { format, quality: quality ?? 100, progressive: plan.output.progressive });
+  });
   const outInfo = probe(bytes);
   return {
     input: await facts(source.bytes, info, inputName, info.quality),

@@ -88,3 +88,13 @@ export function expect422(fn: () => unknown, message: RegExp): void {
   }
   throw new Error("expected a 422");
 }
+
+/**
+ * Rate-limit windows are fixed 15-minute slots of wall-clock time: a test that counts requests
+ * against one waits out the last seconds of a slot first, so its requests all fall in one window.
+ */
+export async function awayFromWindowEdge(marginMs = 5_000): Promise<void> {
+  const windowMs = 15 * 60 * 1000;
+  const left = windowMs - (Date.now() % windowMs);
+  if (left < marginMs) await new Promise((resolve) => setTimeout(resolve, left + 200));
+}

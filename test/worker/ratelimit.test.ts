@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { WINDOW_SECONDS } from "../../src/ratelimit/key-state";
-import { call, createAccount, expectEnvelope, testEnv } from "./helpers";
+import { awayFromWindowEdge, call, createAccount, expectEnvelope, testEnv } from "./helpers";
 
 function headers(res: Response) {
   return {
@@ -12,6 +12,8 @@ function headers(res: Response) {
 }
 
 describe("rate limiting", () => {
+  beforeEach(awayFromWindowEdge);
+
   it("puts the three headers on every authenticated response and counts down", async () => {
     const { masterKey } = await createAccount({ rateLimit: 10 });
     const first = headers(await call("/1.0/account", { key: masterKey }));
