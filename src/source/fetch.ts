@@ -23,9 +23,8 @@
  * Every failure is an ApiError; URLs in messages never carry credentials.
  */
 import type { Settings } from "../config";
-import { tooLarge } from "./body";
+import { readCapped } from "./body";
 import { ApiError, badRequest, unprocessable } from "../errors";
-import { concatBytes } from "../image/bytes";
 import { classifyHost } from "./address";
 
 export interface FetchedSource {
@@ -371,26 +370,8 @@ function declaredLength(response: Response): number | null {
   return value !== null && /^\s*\d+\s*$/.test(value) ? Number(value) : null;
 }
 
-async function readBody(response: Response, limit: number, deadline: Deadline): Promise<Uint8Array> {
-  const declared = declaredLength(response);
-  if (declared !== null && declared > limit) {
-    discard(response);
-    throw tooLarge(limit);
-  }
-  if (response.body === null) return new Uint8Array(0);
-  const reader = response.body.getReader();
-  const sink = new ByteSink(declared);
-  try {
-    for (;;) {
-      const chunk = await readChunk(reader, deadline);
-      if (chunk === null) return sink.bytes();
-      if (sink.length + chunk.byteLength > limit) throw tooLarge(limit);
-      sink.push(chunk);
-    }
-  } catch (err) {
-    reader.cancel().catch(() => undefined);
-    throw err;
-  }
+function readBody(response: Response, limit: number, deadline: Deadline): Promise<Uint8Array> {
+  return readCapped(response.body, declaredLength(response), limit, { read: (reader) => readChunk(reader, deadline) });
 }
 
 async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>, deadline: Deadline): Promise<Uint8Array | null> {
@@ -403,35 +384,3 @@ async function readChunk(reader: ReadableStreamDefaultReader<Uint8Array>, deadli
   }
 }
 
-/** Collects chunks; preallocates when the length is declared, so the body is held once. */
-class ByteSink {
-  private buffer: Uint8Array | null;
-  private readonly chunks: Uint8Array[] = [];
-  length = 0;
-
-  constructor(declared: number | null) {
-    this.buffer = declared !== null && declared > 0 ? new Uint8Array(declared) : null;
-  }
-
-  push(chunk: Uint8Array): void {
-    if (this.buffer !== null && this.length + chunk.byteLength <= this.buffer.byteLength) {
-      this.buffer.set(chunk, this.length);
-    } else {
-      this.spill();
-      this.chunks.push(chunk);
-    }
-    this.length += chunk.byteLength;
-  }
-
-  bytes(): Uint8Array {
-    if (this.buffer !== null) return this.buffer.subarray(0, this.length);
-    return concatBytes(this.chunks);
-  }
-
-  /** The body outgrew its declared length (e.g. decoded gzip): fall back to a chunk list. */
-  private spill(): void {
-    if (this.buffer === null) return;
-    this.chunks.push(this.buffer.slice(0, this.length));
-    this.buffer = null;
-  }
-}

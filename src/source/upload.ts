@@ -32,7 +32,9 @@ function parseData(bytes: Uint8Array | undefined): unknown {
 export async function readUpload(request: Request, settings: Settings): Promise<Upload> {
   const boundary = boundaryOf(request.headers.get("Content-Type"));
   const declared = request.headers.get("Content-Length");
-  const body = await readCapped(request.body, declared === null ? null : Number(declared), settings.maxInputBytes + FRAMING_ALLOWANCE, settings.maxInputBytes);
+  const body = await readCapped(request.body, declared === null ? null : Number(declared), settings.maxInputBytes + FRAMING_ALLOWANCE, {
+    limitForMessage: settings.maxInputBytes,
+  });
   const parts = parseMultipart(body, boundary);
   const file = parts.find((p) => p.name === "file");
   if (!file) throw badRequest("Missing 'file' part: /1.0/upload needs the image in a multipart part named 'file'.");
