@@ -33,7 +33,7 @@ export default defineConfig(async () => {
           test: {
             name: "worker",
             include: ["test/worker/**/*.test.ts"],
-            globalSetup: ["test/global-setup.ts", "test/origin-setup.ts", "test/sharp-setup.ts", "test/icc-setup.ts"],
+            globalSetup: ["test/global-setup.ts", "test/origin-setup.ts", "test/sharp-setup.ts", "test/icc-setup.ts", "test/s2-setup.ts"],
             testTimeout: 60_000,
           },
         },

@@ -12,9 +12,11 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-bash wasm/build.sh "$tmp/resample.wasm" >/dev/null
-cmp wasm/dist/resample.wasm "$tmp/resample.wasm"
-echo "wasm/dist/resample.wasm is reproducible from wasm/src"
+for module in resample ssimulacra2; do
+  bash wasm/build.sh "$module" "$tmp/$module.wasm" >/dev/null
+  cmp "wasm/dist/$module.wasm" "$tmp/$module.wasm"
+  echo "wasm/dist/$module.wasm is reproducible from wasm/src"
+done
 bash wasm/jpeg/build.sh "$tmp/jpeg.wasm" >"$tmp/jpeg.log" 2>&1 || { cat "$tmp/jpeg.log"; exit 1; }
 cmp wasm/dist/jpeg.wasm "$tmp/jpeg.wasm"
 echo "wasm/dist/jpeg.wasm is reproducible from wasm/jpeg and libjpeg-turbo 2.1.5 (Debian)"

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Builds wasm/dist/resample.wasm from wasm/src/resample.c (freestanding C, no libc).
+# Builds the project's own kernels: wasm/src/<module>.c -> wasm/dist/<module>.wasm (freestanding C,
+# no libc). Modules: resample (Lanczos3 resizing), ssimulacra2 (the SSIMULACRA2 metric).
 #
 # Needs clang and wasm-ld (Debian: apt-get install -y clang lld). The output is deterministic:
 # no debug info, no paths, no timestamps, so the same toolchain gives the same bytes and CI can
-# rebuild and `cmp` it against the committed file. Usage: wasm/build.sh [output.wasm]
+# rebuild and `cmp` it against the committed file.
+#
+# Usage: wasm/build.sh                     builds every module into wasm/dist/
+#        wasm/build.sh <module> [out.wasm]  builds one module
+#        wasm/build.sh <out.wasm>           (old form) builds resample into out.wasm
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-out="${1:-$here/dist/resample.wasm}"
 clang="${CLANG:-clang}"
 wasm_ld="${WASM_LD:-wasm-ld}"
 
@@ -24,13 +28,29 @@ ldflags=(
   --initial-memory=131072         # 2 pages: stack and statics; the heap grows on demand
 )
 
-# Compile and link in two steps: when clang drives the link itself it also runs binaryen's
-# wasm-opt if one happens to be on PATH, which changes the bytes from machine to machine.
-mkdir -p "$(dirname "$out")"
-work="$(mktemp -d "${TMPDIR:-/tmp}/resample.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
-(cd "$here/src" && "$clang" "${cflags[@]}" -c -o "$work/resample.o" resample.c)
-"$wasm_ld" "${ldflags[@]}" -o "$work/resample.wasm" "$work/resample.o"
-chmod 644 "$work/resample.wasm"
-mv "$work/resample.wasm" "$out"
-echo "$(sha256sum "$out" | cut -d' ' -f1)  $(basename "$out") ($(stat -c %s "$out") bytes)"
+build() {
+  local name="$1" out="$2"
+  [ -f "$here/src/$name.c" ] || { echo "no module wasm/src/$name.c" >&2; exit 2; }
+  # Compile and link in two steps: when clang drives the link itself it also runs binaryen's
+  # wasm-opt if one happens to be on PATH, which changes the bytes from machine to machine.
+  mkdir -p "$(dirname "$out")"
+  local work
+  work="$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")"
+  (cd "$here/src" && "$clang" "${cflags[@]}" -c -o "$work/$name.o" "$name.c")
+  "$wasm_ld" "${ldflags[@]}" -o "$work/$name.wasm" "$work/$name.o"
+  chmod 644 "$work/$name.wasm"
+  mv "$work/$name.wasm" "$out"
+  rm -rf "$work"
+  echo "$(sha256sum "$out" | cut -d' ' -f1)  $(basename "$out") ($(stat -c %s "$out") bytes)"
+}
+
+case "${1:-}" in
+  "")
+    for src in "$here"/src/*.c; do
+      name="$(basename "$src" .c)"
+      build "$name" "$here/dist/$name.wasm"
+    done
+    ;;
+  *.wasm) build resample "$1" ;;
+  *) build "$1" "${2:-$here/dist/$1.wasm}" ;;
+esac
