@@ -1,13 +1,14 @@
-// npm run bench: our pipeline (the API's processImage, in workerd) against sharp (native libvips)
+// npm run bench (BENCH_ONLY=P1,P2,...,OPT picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
 // on the same machine, same inputs, same output settings. Prints one table and writes
 // bench/results/latest.json. Times are medians of RUNS runs after a warm-up, with min–max;
 // quality is SSIM of each output against sharp's Lanczos3 resize of the raw source (no
 // shrink-on-load), decoded by sharp.
 import sharp from "sharp";
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
 import { benchInputs } from "./lib/inputs.mjs";
+import { optimizeBench } from "./optimize.mjs";
 import { ssim } from "../test/worker/metrics.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -116,12 +117,18 @@ try {
     rows.push(await measure(worker, pipeline, inputs[pipeline.input]));
     console.error(`${pipeline.id} done`);
   }
-  const output = table(rows);
-  console.log(output);
-  writeFileSync(
-    join(import.meta.dirname, "results", "latest.json"),
-    JSON.stringify({ date: new Date().toISOString(), runs: RUNS, node: process.version, sharp: sharp.versions, rows }, null, 2),
-  );
+  const sections = [];
+  if (rows.length) sections.push(table(rows));
+  const optimize = !only || only.includes("OPT") ? await optimizeBench(worker) : undefined;
+  if (optimize) sections.push(optimize.table);
+  console.log(sections.join("\n\n"));
+  // Sections not run this time keep their previous results (each row carries its own date).
+  const file = join(import.meta.dirname, "results", "latest.json");
+  const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
+  const date = new Date().toISOString();
+  const merged = [...(previous.rows ?? []).filter((r) => !rows.some((n) => n.id === r.id)), ...rows.map((r) => ({ ...r, date }))].sort((a, b) => a.id.localeCompare(b.id));
+  const optimizeResult = optimize ? { date, ...optimize.result } : previous.optimize;
+  writeFileSync(file, JSON.stringify({ date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult }, null, 2));
 } finally {
   await worker.dispose();
 }

@@ -15,7 +15,8 @@ import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
 import { flatten } from "./steps/flatten";
 import type { Raster } from "./raster";
-import { DEFAULT_QUALITY, decode, encode } from "./transcode";
+import { decode } from "./transcode";
+import { encodeOutput, type Encoded } from "./optimize";
 import { sanitiseName } from "../storage/temp";
 
 /** The fields that `input` and `output` share in the response document (spec §5). */
@@ -33,11 +34,18 @@ export interface ImageFacts {
   sha1: string;
 }
 
+/** `output` also reports the perceptual score of lossy outputs (spec §5). */
+export interface OutputFacts extends ImageFacts {
+  ssimulacra2?: number;
+}
+
 export interface Processed {
   input: ImageFacts;
-  output: ImageFacts;
+  output: OutputFacts;
   bytes: Uint8Array;
   format: EncodableFormat;
+  /** Encodes the optimiser spent (not in the response document; for the benchmark and logs). */
+  encodes: number;
 }
 
 export interface Source {
@@ -80,48 +88,53 @@ function checkOutputPixels(format: EncodableFormat, width: number, height: numbe
   }
 }
 
-function outputFormat(plan: RequestPlan, input: ImageFormat): EncodableFormat {
+function outputFormat(plan: RequestPlan, input: ImageFormat): EncodableFormat | "best" {
   if (plan.output.format !== "auto") return plan.output.format;
   if (input === "gif") throw new ApiError(422, "GIF output is not supported on this server; ask for another 'format' in 'output'.");
   return input;
 }
 
-function outputQuality(plan: RequestPlan, format: EncodableFormat): number | null {
-  if (format === "png") return null;
-  return plan.output.quality ?? DEFAULT_QUALITY[format];
-}
-
 /**
  * Decodes the input (smaller, when shrink-on-load applies) and converts it to sRGB. `logicalSize`
- * is the oriented full size a smaller decode stands for.
+ * is the oriented full size a smaller decode stands for; `exact` is true when the raster holds the
+ * source's own pixels (full size, no colour conversion).
  */
-async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPlan): Promise<{ image: Raster; logicalSize?: { width: number; height: number } }> {
+async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPlan): Promise<{ image: Raster; exact: boolean; logicalSize?: { width: number; height: number } }> {
   const shrink = jpegShrink(info, plan);
   const decoded = await decode(bytes, info.format, shrink);
   const image = await applyEmbeddedProfile(bytes, info, decoded); // outputs carry no profile
-  if (shrink === 1) return { image };
+  if (shrink === 1) return { image, exact: image === decoded };
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  return { image, logicalSize: { width, height } };
+  return { image, exact: false, logicalSize: { width, height } };
+}
+
+/** Runs decode → pipeline → encode/optimise; `untouched` when no step changed the source's pixels. */
+async function render(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded> {
+  const decoded = await decodeInput(source.bytes, info, plan);
+  let image = await runPipeline(decoded.image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize });
+  const untouched = decoded.exact && image === decoded.image;
+  if (format !== "best") checkOutputPixels(format, image.width, image.height, settings);
+  if (format === "jpeg") image = flatten(image, plan.output.background);
+  return encodeOutput(image, {
+    format,
+    quality: plan.output.quality,
+    compression: plan.optimize?.compression ?? "medium",
+    progressive: plan.output.progressive,
+    avifAllowed: image.width * image.height <= settings.maxAvifOutputPixels,
+    untouched: untouched ? { bytes: source.bytes, format: info.format } : undefined,
+  });
 }
 
 export async function processImage(source: Source, plan: RequestPlan, settings: Settings, fallbackBase: string): Promise<Processed> {
   const info = probe(source.bytes);
   checkPixels(info, settings.maxInputPixels);
   const inputName = source.name || `${fallbackBase}.${FORMATS[info.format].extension}`;
-  const format = outputFormat(plan, info.format);
-  const quality = outputQuality(plan, format);
-  const bytes = await oneAtATime(async () => {
-    const decoded = await decodeInput(source.bytes, info, plan);
-    let image = await runPipeline(decoded.image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize });
-    checkOutputPixels(format, image.width, image.height, settings);
-    if (format === "jpeg") image = flatten(image, plan.output.background);
-    return encode(image, { format, quality: quality ?? 100, progressive: plan.output.progressive });
-  });
+  const requested = outputFormat(plan, info.format);
+  const encoded = await oneAtATime(() => render(source, info, plan, settings, requested));
+  const { bytes, format } = encoded;
   const outInfo = probe(bytes);
-  return {
-    input: await facts(source.bytes, info, inputName, info.quality),
-    output: await facts(bytes, outInfo, sanitiseName(renameFor(inputName, format), `${fallbackBase}.${FORMATS[format].extension}`), quality),
-    bytes,
-    format,
-  };
+  const name = sanitiseName(renameFor(inputName, format), `${fallbackBase}.${FORMATS[format].extension}`);
+  const output: OutputFacts = await facts(bytes, outInfo, name, encoded.quality ?? (bytes === source.bytes ? outInfo.quality : null));
+  if (encoded.score !== null) output.ssimulacra2 = Math.round(encoded.score * 100) / 100;
+  return { input: await facts(source.bytes, info, inputName, info.quality), output, bytes, format, encodes: encoded.encodes };
 }

@@ -6,8 +6,8 @@ import { fail, onlyKeys, optionalEnum, optionalInt, sectionOf } from "./fields";
 export type EncodableFormat = "jpeg" | "png" | "webp" | "avif";
 
 export interface OutputPlan {
-  /** "auto" = the input's format. */
-  format: "auto" | EncodableFormat;
+  /** "auto" = the input's format; "best" = the smallest candidate at the perceptual target. */
+  format: "auto" | EncodableFormat | "best";
   quality?: number;
   /** JPEG: progressive (default) or baseline. */
   progressive: boolean;
@@ -16,7 +16,7 @@ export interface OutputPlan {
 }
 
 const KNOWN_FORMATS = ["auto", "jpeg", "jpg", "png", "webp", "avif", "gif", "jp2", "jxl", "best"] as const;
-const UNSUPPORTED = new Set(["gif", "jp2", "jxl", "best"]);
+const UNSUPPORTED = new Set(["gif", "jp2", "jxl"]);
 
 function parseMetadata(value: unknown): void {
   if (value === undefined || value === null || value === false) return;
@@ -34,9 +34,13 @@ export function parseOutput(value: unknown): OutputPlan {
   const raw = optionalEnum(section, "output", "format", KNOWN_FORMATS) ?? "auto";
   if (UNSUPPORTED.has(raw)) throw unprocessable(`Output 'format' '${raw}' is not supported on this server`);
   parseMetadata(section.metadata);
+  const quality = optionalInt(section, "output", "quality", 1, 100);
+  if (raw === "best" && quality !== undefined) {
+    fail("output", "quality", "cannot be combined with format 'best', which chooses each format's quality for the 'optimize' target");
+  }
   return {
     format: raw === "jpg" ? "jpeg" : (raw as OutputPlan["format"]),
-    quality: optionalInt(section, "output", "quality", 1, 100),
+    quality,
     progressive: (optionalEnum(section, "output", "encoding", ["baseline", "progressive"] as const) ?? "progressive") === "progressive",
     background: optionalColor(section, "output", "background") ?? WHITE,
   };

@@ -11,7 +11,7 @@ import { call, createAccount, UUID_V4 } from "./helpers";
 import { fixture } from "./fixtures";
 import { pixel, psnr, ssim } from "./metrics";
 
-type Facts = ImageFacts & { url?: string };
+type Facts = ImageFacts & { url?: string; ssimulacra2?: number };
 interface Doc {
   success: boolean;
   code: number;
@@ -51,10 +51,10 @@ const INPUTS = [
 ] as const;
 
 const OUTPUTS = [
-  { format: "jpeg", name: "JPEG", ext: "jpg", quality: 80, lossless: false },
-  { format: "png", name: "PNG", ext: "png", quality: null, lossless: true },
-  { format: "webp", name: "WEBP", ext: "webp", quality: 80, lossless: false },
-  { format: "avif", name: "AVIF", ext: "avif", quality: 55, lossless: false },
+  { format: "jpeg", name: "JPEG", ext: "jpg" },
+  { format: "png", name: "PNG", ext: "png" },
+  { format: "webp", name: "WEBP", ext: "webp" },
+  { format: "avif", name: "AVIF", ext: "avif" },
 ] as const;
 
 async function reference(file: string, format: "jpeg" | "png" | "webp" | "avif", flattenAlpha: boolean): Promise<Raster> {
@@ -64,7 +64,7 @@ async function reference(file: string, format: "jpeg" | "png" | "webp" | "avif",
   return flattenAlpha ? flatten(image, WHITE) : image;
 }
 
-describe("upload round trips", () => {
+describe("upload round trips (default optimisation: medium)", () => {
   for (const input of INPUTS) {
     for (const output of OUTPUTS) {
       it(`${input.file} → ${output.format}`, async () => {
@@ -93,6 +93,10 @@ describe("upload round trips", () => {
         const bytes = await download(doc.output.url!);
         expect(MAGIC[output.name]!(bytes)).toBe(true);
         const keepsAlpha = input.alpha && output.format !== "jpeg";
+        const outInfo = probe(bytes);
+        // PNG at medium: a palette when it scores ≥ 80 and is smaller, else lossless.
+        const lossless = doc.output.ssimulacra2 === undefined;
+        if (output.format !== "png") expect(lossless).toBe(false);
         expect(doc.output).toEqual({
           url: expect.stringMatching(new RegExp(`^http://api\\.test/temp/[0-9a-f-]{36}/${input.file.replace(/\.\w+$/, "")}\\.${output.ext}$`)),
           name: input.file.replace(/\.\w+$/, `.${output.ext}`),
@@ -102,19 +106,21 @@ describe("upload round trips", () => {
           colorspace: output.format === "jpeg" ? "YCbCr" : "sRGB",
           interlaced: output.format === "jpeg",
           sampling: output.format === "jpeg" ? "4:2:0" : null,
-          depth: keepsAlpha ? 32 : 24,
-          quality: output.quality,
+          depth: outInfo.depth,
+          quality: output.format === "png" ? null : expect.any(Number),
           bytes: bytes.byteLength,
           sha1: await sha1Hex(bytes),
+          ...(lossless ? {} : { ssimulacra2: expect.any(Number) }),
         });
+        if (!lossless) expect(doc.output.ssimulacra2).toBeGreaterThanOrEqual(80);
         let got = await decode(bytes, output.format);
         let want = await reference(input.file, input.format, output.format === "jpeg");
-        if (keepsAlpha && !output.lossless) {
+        if (keepsAlpha && !lossless) {
           // Colour under fully transparent pixels is not kept by lossy encoders: compare what shows.
           got = flatten({ ...got, data: got.data.slice() }, WHITE);
           want = flatten({ ...want, data: want.data.slice() }, WHITE);
         }
-        if (output.lossless) {
+        if (lossless) {
           expect(psnr(got, want)).toBe(Infinity);
           expect(got.data).toEqual(want.data);
         } else {

@@ -28,6 +28,8 @@ export interface AvifEncodeOptions {
   speed?: number;
   /** Chroma subsampling; default 4:2:0. The alpha plane is always full resolution. */
   sampling?: "4:2:0" | "4:4:4";
+  /** Lossless (identity matrix, 4:4:4, quality 100: what libavif requires); quality is then ignored. */
+  lossless?: boolean;
 }
 
 interface DecoderApi {
@@ -80,19 +82,19 @@ export async function encode(image: Raster, options: AvifEncodeOptions): Promise
 
 function avifSettings(options: AvifEncodeOptions): AvifSettings {
   return {
-    quality: options.quality,
+    quality: options.lossless ? 100 : options.quality,
     // -1: alpha at the colour quality.
     qualityAlpha: -1,
     denoiseLevel: 0,
     tileColsLog2: 0,
     tileRowsLog2: 0,
     speed: options.speed ?? 6,
-    subsample: SUBSAMPLE[options.sampling ?? "4:2:0"],
+    subsample: SUBSAMPLE[options.lossless ? "4:4:4" : (options.sampling ?? "4:2:0")],
     chromaDeltaQ: false,
     sharpness: 0,
     tune: 0,
     enableSharpYUV: false,
     bitDepth: 8,
-    lossless: false,
+    lossless: options.lossless ?? false,
   };
 }

@@ -108,8 +108,9 @@ function webpConfig(options: WebPEncodeOptions): WebPConfig {
     alpha_filtering: 1,
     alpha_quality: 100,
     lossless: options.lossless ? 1 : 0,
-    // Colour under fully transparent pixels may be changed for better compression (sharp's default).
-    exact: 0,
+    // Lossy: colour under fully transparent pixels may change for better compression (sharp's
+    // default). Lossless keeps it too, so every decoded RGBA value is the input's.
+    exact: options.lossless ? 1 : 0,
     image_hint: 0,
     emulate_jpeg_size: 0,
     thread_level: 0,

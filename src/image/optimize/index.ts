@@ -1,0 +1,70 @@
+/**
+ * The encode/optimise step (spec §3.2, §3.15): turns the pipeline's final raster into output bytes.
+ * - an explicit `output.quality`: one encode at that quality (PNG: lossless), scored;
+ * - `lossless`: no pixel changes (lossless.ts);
+ * - `low` / `medium` / `high` (default `medium`): the fewest bytes scoring at least 90 / 80 / 70
+ *   (lossy.ts, png.ts), or the format's lossless mode when its lossy mode cannot get there;
+ * - `format: "best"`: the smallest candidate format at that target (best.ts);
+ * and never grows: when the source reached the encoder untouched and the output has its format but
+ * more bytes, the source bytes are returned instead.
+ */
+import type { Compression } from "../../request/document";
+import type { EncodableFormat } from "../../request/output";
+import type { ImageFormat } from "../probe";
+import type { Raster } from "../raster";
+import { encodeBest } from "./best";
+import { encodeLossless, type LosslessSource } from "./lossless";
+import { encodeAtQuality, encodeAtTarget } from "./lossy";
+import { lossyEncoder, type LossyFormat } from "./lossy-formats";
+import type { Encoded } from "./outcome";
+import { losslessPng, pngAtTarget } from "./png";
+import { TARGET_SCORE } from "./targets";
+
+export type { Encoded } from "./outcome";
+
+export interface OutputRequest {
+  format: EncodableFormat | "best";
+  /** An explicit encoder quality: no search. */
+  quality?: number;
+  compression: Compression;
+  progressive: boolean;
+  /** Whether an AVIF of this size may be made (the server's AVIF pixel limit). */
+  avifAllowed: boolean;
+  /** The source, when its pixels reach the encoder unchanged (same pixels as decoded, no conversion). */
+  untouched?: { bytes: Uint8Array; format: ImageFormat };
+}
+
+export async function encodeOutput(image: Raster, request: OutputRequest): Promise<Encoded> {
+  const encoded = await encodeRequested(image, request);
+  return neverGrow(encoded, request);
+}
+
+async function encodeRequested(image: Raster, request: OutputRequest): Promise<Encoded> {
+  const { format, quality, compression, progressive } = request;
+  const source = { progressive, untouchedJpeg: request.untouched?.format === "jpeg" ? request.untouched.bytes : undefined };
+  const target = compression === "lossless" ? null : TARGET_SCORE[compression];
+  if (format === "best") return encodeBest(image, { target, avifAllowed: request.avifAllowed, source });
+  if (quality !== undefined) return format === "png" ? losslessPng(image) : encodeAtQuality(image, lossyEncoder(format, 0, progressive), quality);
+  if (target === null) return encodeLossless(image, format, source);
+  if (format === "png") return pngAtTarget(image, target);
+  return lossyAtTarget(image, format, target, source);
+}
+
+/**
+ * A lossy format at a target; when even its best quality scores under the target (WebP's 4:2:0
+ * chroma caps some images below 90), its lossless mode, which always meets it. JPEG has no such
+ * mode: quality 100 with full chroma is its best.
+ */
+async function lossyAtTarget(image: Raster, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
+  const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive), target);
+  if (lossy.score === null || lossy.score >= target || format === "jpeg") return lossy;
+  const lossless = await encodeLossless(image, format, source);
+  return { ...lossless, encodes: lossy.encodes + lossless.encodes };
+}
+
+/** The source bytes instead of a larger re-encode of the same pixels in the same format. */
+function neverGrow(encoded: Encoded, request: OutputRequest): Encoded {
+  const source = request.untouched;
+  if (!source || source.format !== encoded.format || encoded.bytes.length <= source.bytes.length) return encoded;
+  return { bytes: source.bytes, format: encoded.format, quality: null, score: null, encodes: encoded.encodes };
+}

@@ -1,0 +1,67 @@
+/**
+ * The lossy encoders the quality search drives, each with its quality range and a prior: where to
+ * start for a target score and the score gained per quality step there. The priors come from
+ * sweeping every quality on the benchmark photos (docs/optimization.md); a wrong prior costs
+ * encodes, never the target.
+ */
+import * as avif from "../codecs/avif";
+import * as jpeg from "../codecs/jpeg";
+import { decodeScaled } from "../codecs/jpeg-turbo";
+import * as webp from "../codecs/webp";
+import type { Raster } from "../raster";
+import type { SearchSpace } from "./search";
+
+export type LossyFormat = "jpeg" | "webp" | "avif";
+
+export interface LossyEncoder {
+  format: LossyFormat;
+  space(target: number): SearchSpace;
+  encode(image: Raster, quality: number): Promise<Uint8Array>;
+  decode(bytes: Uint8Array): Promise<Raster>;
+}
+
+/** Linear interpolation of a prior table keyed by target score. */
+function prior(table: ReadonlyArray<readonly [target: number, start: number, slope: number]>, target: number, min: number, max: number): SearchSpace {
+  const sorted = [...table].sort((a, b) => a[0] - b[0]);
+  let lo = sorted[0]!;
+  let hi = sorted[sorted.length - 1]!;
+  for (const row of sorted) {
+    if (row[0] <= target) lo = row;
+    if (row[0] >= target && hi[0] >= row[0]) hi = row;
+  }
+  const t = hi[0] === lo[0] ? 0 : (target - lo[0]) / (hi[0] - lo[0]);
+  return { min, max, start: Math.round(lo[1] + t * (hi[1] - lo[1])), slope: lo[2] + t * (hi[2] - lo[2]) };
+}
+
+/** MozJPEG (progressive, trellis, optimised Huffman). 4:4:4 chroma for the visually lossless target. */
+export function jpegEncoder(target: number, progressive: boolean): LossyEncoder {
+  const sampling = target >= 90 ? "4:4:4" : "4:2:0";
+  return {
+    format: "jpeg",
+    space: (t) => prior([[70, 62, 0.6], [80, 78, 0.8], [90, 88, 1.0]], t, 5, 100),
+    encode: (image, quality) => jpeg.encode(image, { quality, progressive, sampling }),
+    decode: (bytes) => decodeScaled(bytes, 1),
+  };
+}
+
+export const webpEncoder: LossyEncoder = {
+  format: "webp",
+  space: (t) => prior([[70, 62, 0.6], [80, 80, 0.7], [90, 92, 0.8]], t, 5, 100),
+  encode: (image, quality) => webp.encode(image, { quality }),
+  decode: (bytes) => webp.decode(bytes),
+};
+
+/** aom at speed 6 (the codec module's default): a practical speed for a Worker. 4:4:4 chroma at 90. */
+export function avifEncoder(target: number): LossyEncoder {
+  const sampling = target >= 90 ? "4:4:4" : "4:2:0";
+  return {
+    format: "avif",
+    space: (t) => prior([[70, 48, 0.9], [80, 60, 0.9], [90, 75, 0.8]], t, 5, 100),
+    encode: (image, quality) => avif.encode(image, { quality, sampling }),
+    decode: (bytes) => avif.decode(bytes),
+  };
+}
+
+export function lossyEncoder(format: LossyFormat, target: number, progressive: boolean): LossyEncoder {
+  return format === "jpeg" ? jpegEncoder(target, progressive) : format === "webp" ? webpEncoder : avifEncoder(target);
+}

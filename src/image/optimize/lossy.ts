@@ -1,0 +1,69 @@
+/**
+ * Lossy encoding at a perceptual target (the presets) or at a fixed quality, scored with
+ * SSIMULACRA2. Large images are searched on their proxy (proxy.ts), then encoded once at full size
+ * with the quality found and scored again on the same tiles of the real output; when that score
+ * falls short (encoders see whole images, not tiles) the quality steps up until it meets the target.
+ */
+import type { Raster } from "../raster";
+import { ssimulacra2 } from "../score/ssimulacra2";
+import type { LossyEncoder } from "./lossy-formats";
+import type { Encoded } from "./outcome";
+import { makeProxy, mosaic, type Proxy } from "./proxy";
+import { searchQuality, type SearchResult, type Trial } from "./search";
+
+/** Quality steps tried after a full-size encode that scores under the target on its tiles. */
+const FULL_SIZE_RETRY_STEP = 3;
+const FULL_SIZE_RETRIES = 3;
+
+async function scoreEncoded(proxy: Proxy, encoder: LossyEncoder, bytes: Uint8Array): Promise<number> {
+  const decoded = await encoder.decode(bytes);
+  return ssimulacra2(proxy.raster, mosaic(decoded, proxy.tiles, proxy.columns));
+}
+
+/** Encodes the proxy at `quality` and scores it. */
+async function trial(proxy: Proxy, encoder: LossyEncoder, quality: number): Promise<Trial> {
+  const bytes = await encoder.encode(proxy.raster, quality);
+  const decoded = await encoder.decode(bytes);
+  return { quality, bytes, score: await ssimulacra2(proxy.raster, decoded) };
+}
+
+export interface ProxySearch {
+  proxy: Proxy;
+  encoder: LossyEncoder;
+  target: number;
+  search: SearchResult;
+}
+
+/** The quality search on the image's proxy (the image itself when small). */
+export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target: number): Promise<ProxySearch> {
+  const proxy = makeProxy(image);
+  const search = await searchQuality((q) => trial(proxy, encoder, q), target, encoder.space(target));
+  return { proxy, encoder, target, search };
+}
+
+/** The full-size output for a finished search (the search's own bytes when the image was its proxy). */
+export async function finishSearch(image: Raster, found: ProxySearch): Promise<Encoded> {
+  const { proxy, encoder, target, search } = found;
+  let encodes = search.trials.length;
+  if (proxy.raster === image) return { bytes: search.best.bytes, format: encoder.format, quality: search.best.quality, score: search.best.score, encodes };
+  let quality = search.best.quality;
+  for (let attempt = 0; ; attempt++) {
+    const bytes = await encoder.encode(image, quality);
+    encodes++;
+    const score = await scoreEncoded(proxy, encoder, bytes);
+    if (score >= target || attempt === FULL_SIZE_RETRIES || quality >= 100) return { bytes, format: encoder.format, quality, score, encodes };
+    quality = Math.min(100, quality + FULL_SIZE_RETRY_STEP);
+  }
+}
+
+/** The smallest output of `encoder` that scores at least `target`. */
+export async function encodeAtTarget(image: Raster, encoder: LossyEncoder, target: number): Promise<Encoded> {
+  return finishSearch(image, await searchOnProxy(image, encoder, target));
+}
+
+/** One encode at the caller's quality, scored (on the proxy tiles for large images). */
+export async function encodeAtQuality(image: Raster, encoder: LossyEncoder, quality: number): Promise<Encoded> {
+  const bytes = await encoder.encode(image, quality);
+  const score = await scoreEncoded(makeProxy(image), encoder, bytes);
+  return { bytes, format: encoder.format, quality, score, encodes: 1 };
+}
