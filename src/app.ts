@@ -10,6 +10,7 @@ import { account } from "./routes/account";
 import { keys } from "./routes/keys";
 import { processRoutes } from "./routes/process";
 import { temp } from "./routes/temp";
+import { watermarks } from "./routes/watermarks";
 
 export const app = new Hono<AppEnv>();
 
@@ -22,6 +23,7 @@ app.use("/1.0/*", authenticate, rateLimit);
 
 app.route("/1.0/account", account);
 app.route("/1.0/keys", keys);
+app.route("/1.0/watermarks", watermarks);
 app.route("/1.0", processRoutes);
 app.route("/temp", temp);
 
@@ -33,6 +35,8 @@ const METHODS: Array<[string, string[]]> = [
   ["/1.0/keys/:key/usage", ["GET"]],
   ["/1.0/upload", ["POST"]],
   ["/1.0/fetch", ["POST"]],
+  ["/1.0/watermarks", ["GET", "POST"]],
+  ["/1.0/watermarks/:id", ["GET", "DELETE"]],
   ["/temp/:id/:name", ["GET"]],
 ];
 for (const [path, methods] of METHODS) {

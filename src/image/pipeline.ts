@@ -2,14 +2,19 @@
  * The ordered list of pipeline steps: the only place the order of operations lives (spec §3):
  * decode → auto-orient (EXIF) → flip → rotate → crop → resize or scale → auto → adjust → filter →
  * mask → border → padding → watermark → encode/optimize. Each step returns its input unchanged
- * when the request does not ask for it.
+ * when the request does not ask for it, and a new raster when it changes pixels: never the input
+ * modified in place, because the encoder treats "the same raster came out" as "the source's pixels
+ * are untouched" (never-grow, lossless JPEG transcoding).
  */
 import type { RequestPlan } from "../request/document";
 import type { CanvasLimits } from "./canvas";
 import type { ProbeResult } from "./probe";
 import type { Raster } from "./raster";
+import { adjust } from "./steps/adjust";
+import { autoEnhance } from "./steps/auto";
 import { border } from "./steps/border";
 import { crop } from "./steps/crop";
+import { filter } from "./steps/filter";
 import { flip } from "./steps/flip";
 import { mask } from "./steps/mask";
 import { orient } from "./steps/orient";
@@ -17,6 +22,7 @@ import { padding } from "./steps/padding";
 import { resize } from "./steps/resize";
 import { rotate } from "./steps/rotate";
 import { scale } from "./steps/scale";
+import { watermark } from "./steps/watermark";
 
 export interface StepContext {
   plan: RequestPlan;
@@ -31,7 +37,7 @@ export interface Step {
   run(image: Raster, ctx: StepContext): Raster | Promise<Raster>;
 }
 
-type Operation = "flip" | "rotate" | "crop" | "mask" | "border" | "padding";
+type Operation = "flip" | "rotate" | "crop" | "auto" | "adjust" | "filter" | "mask" | "border" | "padding";
 
 /** A step that runs only when the request document asks for its operation. */
 function when<K extends Operation>(
@@ -54,11 +60,13 @@ export const STEPS: readonly Step[] = [
   when("crop", crop),
   { name: "resize", run: (image, ctx) => (ctx.plan.resize ? resize(image, ctx.plan.resize, ctx) : image) },
   { name: "scale", run: (image, ctx) => (ctx.plan.scale ? scale(image, ctx.plan.scale, ctx) : image) },
-  // auto, adjust, filter
+  when("auto", autoEnhance),
+  when("adjust", adjust),
+  when("filter", filter),
   when("mask", mask),
   when("border", border),
   when("padding", padding),
-  // watermark
+  { name: "watermark", run: (image, ctx) => (ctx.plan.watermark ? watermark(image, ctx.plan.watermark) : image) },
 ];
 
 export async function runPipeline(image: Raster, ctx: StepContext): Promise<Raster> {

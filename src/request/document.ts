@@ -4,9 +4,12 @@
  * upload) means "not given".
  */
 import { badRequest, unprocessable } from "../errors";
+import { parseAdjust, type AdjustPlan } from "./adjust";
+import { parseAuto, type AutoPlan } from "./auto";
 import { parseBorder, type BorderPlan } from "./border";
 import { parseCrop, type CropPlan } from "./crop";
 import { onlyKeys, optionalEnum, sectionOf, type Section } from "./fields";
+import { parseFilter, type FilterPlan } from "./filter";
 import { parseFlip, type FlipPlan } from "./flip";
 import { parseMask, type MaskPlan } from "./mask";
 import { parseOutput, type OutputPlan } from "./output";
@@ -14,6 +17,7 @@ import { parsePadding, type PaddingPlan } from "./padding";
 import { parseResize, type ResizePlan } from "./resize";
 import { parseRotate, type RotatePlan } from "./rotate";
 import { parseScale, type ScalePlan } from "./scale";
+import { parseWatermark, type WatermarkPlan } from "./watermark";
 
 export type Compression = "lossless" | "low" | "medium" | "high";
 
@@ -26,9 +30,14 @@ export interface RequestPlan {
   crop?: CropPlan;
   resize?: ResizePlan;
   scale?: ScalePlan;
+  auto?: AutoPlan;
+  adjust?: AdjustPlan;
+  /** `filter`, or its alias `stylize`. */
+  filter?: FilterPlan;
   mask?: MaskPlan;
   border?: BorderPlan;
   padding?: PaddingPlan;
+  watermark?: WatermarkPlan;
   output: OutputPlan;
   /** `response.mode` is "binary" (the X-Optidash-Binary header is the other switch). */
   binary: boolean;
@@ -40,7 +49,7 @@ const TOP_LEVEL = [
 ] as const;
 
 /** Operations of the spec this server does not perform yet: refused rather than silently ignored. */
-const NOT_YET = ["watermark", "filter", "stylize", "adjust", "auto", "webhook", "store"];
+const NOT_YET = ["webhook", "store"];
 
 function parseOptimize(value: unknown): RequestPlan["optimize"] {
   const section = sectionOf(value, "optimize");
@@ -89,9 +98,13 @@ export function parseDocument(raw: unknown, endpoint: "upload" | "fetch"): Reque
     crop: parseCrop(doc.crop),
     resize: parseResize(doc.resize),
     scale: parseScale(doc.scale),
+    auto: parseAuto(doc.auto),
+    adjust: parseAdjust(doc.adjust),
+    filter: parseFilter(doc.filter, doc.stylize),
     mask: parseMask(doc.mask),
     border: parseBorder(doc.border),
     padding: parsePadding(doc.padding),
+    watermark: parseWatermark(doc.watermark),
     output: parseOutput(doc.output),
     binary: parseResponse(doc.response),
   };

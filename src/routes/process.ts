@@ -14,6 +14,7 @@ import { readJsonObject } from "../request/json-body";
 import { fetchSource } from "../source/fetch";
 import { readUpload } from "../source/upload";
 import { putTemp } from "../storage/temp";
+import { openWatermark } from "../storage/watermarks";
 import { binaryResponse, successDocument } from "../respond";
 
 export const processRoutes = new Hono<AppEnv>();
@@ -27,6 +28,12 @@ function binaryHeader(c: AppContext): boolean {
 function outputUrl(c: AppContext, key: string): string {
   const base = settings(c.env).publicBaseUrl || new URL(c.req.url).origin;
   return `${base}/${key.split("/").map(encodeURIComponent).join("/")}`;
+}
+
+/** Finds the plan's watermark in the caller's account: an unknown id is a 422 before any image work. */
+async function resolveWatermark(c: AppContext, plan: RequestPlan): Promise<void> {
+  if (!plan.watermark) return;
+  plan.watermark.image = await openWatermark(c.env.OUTPUTS, c.get("caller")!.account.id, plan.watermark.id);
 }
 
 async function respond(c: AppContext, source: Source, plan: RequestPlan): Promise<Response> {
@@ -50,6 +57,7 @@ processRoutes.post("/upload", requireAuth, async (c) => {
   const upload = await readUpload(c.req.raw, settings(c.env));
   const plan = parseDocument(upload.document, "upload");
   if (plan.binary) c.set("binary", true);
+  await resolveWatermark(c, plan);
   return respond(c, { bytes: upload.bytes, name: upload.name }, plan);
 });
 
@@ -57,6 +65,7 @@ processRoutes.post("/fetch", requireAuth, async (c) => {
   c.set("binary", binaryHeader(c));
   const plan = parseDocument(await readJsonObject(c), "fetch");
   if (plan.binary) c.set("binary", true);
+  await resolveWatermark(c, plan);
   const fetched = await fetchSource(plan.url, plan.headers, settings(c.env));
   return respond(c, { bytes: fetched.bytes, name: fetched.name }, plan);
 });

@@ -60,8 +60,8 @@ describe("multipart details", () => {
     const data = JSON.stringify({ stylize: {}, filter: null, adjust: {}, auto: null, watermark: {}, webhook: null, store: null });
     const res = await post(masterKey, multipart([{ name: "file", filename: "a.jpg", body: fixture("chelsea.jpg") }, { name: "data", body: data }], "nn"), "nn");
     expect(res.status).toBe(200);
-    const refused = multipart([{ name: "file", filename: "a.jpg", body: fixture("chelsea.jpg") }, { name: "data", body: '{"stylize":{"blur":{"mode":"gaussian","value":10}}}' }], "nn");
-    await expectEnvelope(await post(masterKey, refused, "nn"), 422, /'stylize' operation is not available/);
+    const refused = multipart([{ name: "file", filename: "a.jpg", body: fixture("chelsea.jpg") }, { name: "data", body: '{"webhook":{"url":"https://example.com/hook"}}' }], "nn");
+    await expectEnvelope(await post(masterKey, refused, "nn"), 422, /'webhook' operation is not available/);
   });
 
   it("accepts a quoted boundary", async () => {
