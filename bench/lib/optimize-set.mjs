@@ -28,7 +28,7 @@ function fetchData() {
   try {
     execFileSync("apt-get", ["download", "python3-skimage"], { cwd: dir, stdio: "ignore" });
     const deb = readdirSync(dir).find((f) => f.startsWith("python3-skimage_") && f.endsWith(".deb"));
-    execFileSync("dpkg-deb", ["-x", deb, dir]);
+    execFileSync("dpkg-deb", ["-x", join(dir, deb), dir]);
   } catch (err) {
     throw new Error(`the optimisation bench needs scikit-image's sample images: 'apt-get download python3-skimage' failed in ${dir} (${err.message})`);
   }
@@ -42,7 +42,7 @@ async function entry(name, kind, pipeline) {
 
 /** A width × height photo of real photographs' tiles at native resolution. */
 async function tiledPhoto(width, height, names) {
-  const tiles = await Promise.all(names.map((n) => sharp(join(DATA, n)).removeAlpha().toBuffer({ resolveWithObject: true })));
+  const tiles = await Promise.all(names.map((n) => sharp(join(DATA, n)).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true })));
   const composites = [];
   let i = 0;
   for (let y = 0; y < height; ) {

@@ -49,6 +49,14 @@ export function call(path: string, init: RequestInit & { key?: string } = {}): P
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Asserts the failure envelope exactly: four keys, code = status, a UUID v4 id. */
+/** POST /1.0/upload the way the official clients do: multipart `file` + `data` (JSON). */
+export async function upload(key: string, file: Uint8Array, name: string, document: object = {}, headers: Record<string, string> = {}): Promise<Response> {
+  const form = new FormData();
+  form.append("file", new Blob([file]), name);
+  form.append("data", JSON.stringify(document));
+  return call("/1.0/upload", { key, method: "POST", body: form, headers });
+}
+
 export async function expectEnvelope(res: Response, status: number, message?: RegExp): Promise<{ id: string; message: string }> {
   const body = (await res.json()) as Record<string, unknown>;
   const problems: string[] = [];

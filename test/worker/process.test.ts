@@ -7,7 +7,7 @@ import { flatten } from "../../src/image/steps/flatten";
 import { orient } from "../../src/image/steps/orient";
 import { WHITE } from "../../src/request/color";
 import type { Raster } from "../../src/image/raster";
-import { call, createAccount, UUID_V4 } from "./helpers";
+import { call, createAccount, upload, UUID_V4 } from "./helpers";
 import { fixture } from "./fixtures";
 import { pixel, psnr, ssim } from "./metrics";
 
@@ -20,12 +20,6 @@ interface Doc {
   output: Facts;
 }
 
-export async function upload(key: string, file: Uint8Array, name: string, document: object = {}, headers: Record<string, string> = {}) {
-  const form = new FormData();
-  form.append("file", new Blob([file]), name);
-  form.append("data", JSON.stringify(document));
-  return call("/1.0/upload", { key, method: "POST", body: form, headers });
-}
 
 const MAGIC: Record<string, (b: Uint8Array) => boolean> = {
   JPEG: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
