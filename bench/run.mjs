@@ -110,7 +110,7 @@ function table(rows) {
 
 const inputs = await benchInputs();
 const only = process.env.BENCH_ONLY?.split(",");
-const worker = await unstable_startWorker({ config: join(import.meta.dirname, "wrangler.toml"), dev: { server: { port: 0 }, inspector: false, logLevel: "warn" } });
+const worker = await unstable_startWorker({ config: join(import.meta.dirname, "wrangler.toml"), dev: { server: { port: 0 }, inspector: false, logLevel: "warn", watch: false } });
 try {
   const rows = [];
   for (const pipeline of PIPELINES.filter((p) => !only || only.includes(p.id))) {

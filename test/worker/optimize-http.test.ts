@@ -57,10 +57,10 @@ describe("optimize over HTTP", () => {
     expect(output).not.toHaveProperty("ssimulacra2");
   });
 
-  it("an explicit quality wins over the preset", async () => {
+  it("an explicit quality wins over the preset (one encode, no score)", async () => {
     const { output } = await processed(fixture("chelsea.jpg"), "cat.jpg", { optimize: { compression: "low" }, output: { quality: 42 } });
     expect(output.quality).toBe(42);
-    expect(output.ssimulacra2).toBeLessThan(90);
+    expect(output).not.toHaveProperty("ssimulacra2");
   });
 });
 

@@ -121,12 +121,12 @@ describe("lossless", () => {
     expect(probe(out.bytes).interlaced).toBe(true);
   });
 
-  it("JPEG from changed pixels is re-encoded at quality 100 with full chroma, and scored", async () => {
+  it("JPEG from changed pixels is re-encoded at quality 100 with full chroma", async () => {
     const image = flatten(await decoded("logo.png"), WHITE);
     const out = await encodeOutput(image, request("jpeg", { compression: "lossless" }));
     expect(out.quality).toBe(100);
     expect(probe(out.bytes).sampling).toBe("4:4:4");
-    expect(out.score).toBeGreaterThan(90);
+    expect(await ssimulacra2(image, await decodeOutput(out.bytes))).toBeGreaterThan(90);
   });
 });
 
@@ -184,13 +184,13 @@ describe("explicit quality", () => {
     ["jpeg", 63],
     ["webp", 71],
     ["avif", 40],
-  ] as const)("%s at quality %i: one encode at exactly that quality, still scored", async (format, quality) => {
+  ] as const)("%s at quality %i: one encode at exactly that quality, not scored", async (format, quality) => {
     const image = await decoded("chelsea.jpg");
     const out = await encodeOutput(image, request(format, { quality, compression: "low" }));
     expect(out.encodes).toBe(1);
     expect(out.quality).toBe(quality);
     const reference = format === "jpeg" ? await jpeg.encode(image, { quality, progressive: true }) : format === "webp" ? await webp.encode(image, { quality }) : await avif.encode(image, { quality });
     expect(out.bytes.length).toBe(reference.length);
-    expect(out.score).toBeCloseTo(await ssimulacra2(image, await decodeOutput(out.bytes)), 5);
+    expect(out.score).toBeNull();
   });
 });

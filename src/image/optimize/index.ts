@@ -1,6 +1,6 @@
 /**
  * The encode/optimise step (spec §3.2, §3.15): turns the pipeline's final raster into output bytes.
- * - an explicit `output.quality`: one encode at that quality (PNG: lossless), scored;
+ * - an explicit `output.quality`: one encode at that quality (PNG: lossless), not scored;
  * - `lossless`: no pixel changes (lossless.ts);
  * - `low` / `medium` / `high` (default `medium`): the fewest bytes scoring at least 90 / 80 / 70
  *   (lossy.ts, png.ts), or the format's lossless mode when its lossy mode cannot get there;

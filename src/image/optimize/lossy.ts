@@ -61,9 +61,10 @@ export async function encodeAtTarget(image: Raster, encoder: LossyEncoder, targe
   return finishSearch(image, await searchOnProxy(image, encoder, target));
 }
 
-/** One encode at the caller's quality, scored (on the proxy tiles for large images). */
+/**
+ * One encode at the caller's quality. Not scored: the caller chose the quality, and a score costs
+ * about half a second per megapixel, more than the encode itself.
+ */
 export async function encodeAtQuality(image: Raster, encoder: LossyEncoder, quality: number): Promise<Encoded> {
-  const bytes = await encoder.encode(image, quality);
-  const score = await scoreEncoded(makeProxy(image), encoder, bytes);
-  return { bytes, format: encoder.format, quality, score, encodes: 1 };
+  return { bytes: await encoder.encode(image, quality), format: encoder.format, quality, score: null, encodes: 1 };
 }

@@ -6,7 +6,7 @@ export interface Encoded {
   format: EncodableFormat;
   /** The encoder quality used (lossy outputs), else null. */
   quality: number | null;
-  /** SSIMULACRA2 against the pre-encode pixels (lossy outputs), else null. */
+  /** SSIMULACRA2 against the pre-encode pixels, when the optimiser measured it (lossy outputs at a target), else null. */
   score: number | null;
   /** Encodes spent, searching included. */
   encodes: number;
