@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".wrangler/", "dist/", "wasm/build/", "bench/results/", "wasm/**/*.js"] },
+  { ignores: ["node_modules/", "**/.wrangler/", "dist/", "wasm/build/", "bench/results/", "wasm/**/*.js"] },
   ...tseslint.configs.recommended,
   {
     rules: {
