@@ -180,6 +180,7 @@ function summarise(result) {
   return lines.join("\n");
 }
 
+/** Presets, sharp's defaults, best at sharp's scores and the lossless modes (section OPT). */
 export async function optimizeBench(worker) {
   const set = await optimizeSet();
   const result = { set: set.map(({ name, kind, width, height }) => ({ name, kind, width, height })) };
@@ -187,6 +188,15 @@ export async function optimizeBench(worker) {
   result.presets = await presets(worker, set);
   result.bestAtSharp = await bestAtSharpScore(worker, set, result.sharp.jpeg);
   result.lossless = await lossless(worker, set);
-  result.oracle = process.env.BENCH_NO_ORACLE ? {} : await oracle(worker, set);
-  return { table: summarise(result), result };
+  return result;
+}
+
+/** The exhaustive-search oracle (section ORACLE): slow, so it can run on its own. */
+export async function oracleBench(worker) {
+  return oracle(worker, await optimizeSet());
+}
+
+/** The printed table, once both sections have results (from this run or an earlier one). */
+export function optimizeTable(result, oracleResult) {
+  return summarise({ ...result, oracle: oracleResult ?? {} });
 }

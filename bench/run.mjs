@@ -1,4 +1,4 @@
-// npm run bench (BENCH_ONLY=P1,P2,...,OPT picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
+// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
 // on the same machine, same inputs, same output settings. Prints one table and writes
 // bench/results/latest.json. Times are medians of RUNS runs after a warm-up, with min–max;
 // quality is SSIM of each output against sharp's Lanczos3 resize of the raw source (no
@@ -8,7 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
 import { benchInputs } from "./lib/inputs.mjs";
-import { optimizeBench } from "./optimize.mjs";
+import { optimizeBench, optimizeTable, oracleBench } from "./optimize.mjs";
 import { ssim } from "../test/worker/metrics.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -159,15 +159,17 @@ try {
   const sections = [];
   if (rows.length) sections.push(table(rows));
   const optimize = !only || only.includes("OPT") ? await optimizeBench(worker) : undefined;
-  if (optimize) sections.push(optimize.table);
-  console.log(sections.join("\n\n"));
-  // Sections not run this time keep their previous results (each row carries its own date).
+  const oracle = !only || only.includes("ORACLE") ? await oracleBench(worker) : undefined;
+  // Sections not run this time keep their previous results (each carries its own date).
   const file = join(import.meta.dirname, "results", "latest.json");
   const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const date = new Date().toISOString();
   const merged = [...(previous.rows ?? []).filter((r) => !rows.some((n) => n.id === r.id)), ...rows.map((r) => ({ ...r, date }))].sort((a, b) => a.id.localeCompare(b.id));
-  const optimizeResult = optimize ? { date, ...optimize.result } : previous.optimize;
-  writeFileSync(file, JSON.stringify({ date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult }, null, 2));
+  const optimizeResult = optimize ? { date, ...optimize } : previous.optimize;
+  const oracleResult = oracle ? { date, ...oracle } : previous.oracle;
+  if (optimizeResult && (optimize || oracle)) sections.push(optimizeTable(optimizeResult, oracleResult));
+  console.log(sections.join("\n\n"));
+  writeFileSync(file, JSON.stringify({ date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult }, null, 2));
 } finally {
   await worker.dispose();
 }
