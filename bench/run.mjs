@@ -40,6 +40,14 @@ const PIPELINES = [
     reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
   },
   {
+    id: "P3",
+    name: "3840×2400 JPEG → fit 1200×800 → AVIF (ours q55, sharp q50: the same size class)",
+    input: "large",
+    plan: { resize: { mode: "fit", width: 1200, height: 800 }, output: { format: "avif", quality: 55 } },
+    sharp: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).avif({ quality: 50 }),
+    reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
+  },
+  {
     id: "P4",
     name: "3840×2400 JPEG → 400×400 cover → JPEG q80",
     input: "large",
@@ -53,6 +61,14 @@ const PIPELINES = [
     input: "photo800",
     plan: { output: { format: "jpeg", quality: 75 } },
     sharp: (s) => s.jpeg({ quality: 75, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s,
+  },
+  {
+    id: "P6",
+    name: "800 px PNG photo → lossless PNG (ours: optimize lossless; sharp: compressionLevel 9, adaptive filtering)",
+    input: "png800",
+    plan: { optimize: { compression: "lossless" }, output: { format: "png" } },
+    sharp: (s) => s.png({ compressionLevel: 9, adaptiveFiltering: true }),
     reference: (s) => s,
   },
   {

@@ -38,5 +38,6 @@ export async function benchInputs() {
     large: await make("large-3840x2400.jpg", async () => (await tiled(3840, 2400, 0)).jpeg({ quality: 92, chromaSubsampling: "4:2:0" }).toBuffer()),
     huge: await make("huge-6000x4000.jpg", async () => (await tiled(6000, 4000, 2)).jpeg({ quality: 92, chromaSubsampling: "4:2:0" }).toBuffer()),
     photo800: await make("photo-800.jpg", async () => (await tiled(800, 533, 1)).jpeg({ quality: 90 }).toBuffer()),
+    png800: await make("photo-800.png", async () => (await tiled(800, 533, 1)).png({ compressionLevel: 1 }).toBuffer()),
   };
 }

@@ -6,8 +6,8 @@
  */
 import type { Raster } from "./raster";
 
-/** Total pixel bytes of the cached rasters: 16 MiB, e.g. four 1024×1024 RGBA watermarks. */
-export const WATERMARK_CACHE_BYTES = 16 * 1024 * 1024;
+/** Total pixel bytes of the cached rasters: 8 MiB, e.g. eight 512×512 or two 1024×1024 RGBA watermarks. */
+export const WATERMARK_CACHE_BYTES = 8 * 1024 * 1024;
 
 interface Entry {
   etag: string;
