@@ -1,4 +1,4 @@
-// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
+// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE,MEM,HTTP picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
 // on the same machine, same inputs, same output settings. Prints one table and writes
 // bench/results/latest.json. Times are medians of RUNS runs after a warm-up, with min–max;
 // quality is SSIM of each output against sharp's Lanczos3 resize of the raw source (no
@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { unstable_startWorker } from "wrangler";
 import { benchInputs } from "./lib/inputs.mjs";
 import { optimizeBench, optimizeTable, oracleBench } from "./optimize.mjs";
+import { memoryBench, memoryTable } from "./memory.mjs";
+import { httpBench, httpTable } from "./http.mjs";
 import { ssim } from "../test/worker/metrics.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -70,6 +72,14 @@ const PIPELINES = [
     plan: { optimize: { compression: "lossless" }, output: { format: "png" } },
     sharp: (s) => s.png({ compressionLevel: 9, adaptiveFiltering: true }),
     reference: (s) => s,
+  },
+  {
+    id: "P7",
+    name: "6000×4000 JPEG → fit 1200×800 → JPEG q80",
+    input: "huge",
+    plan: { resize: { mode: "fit", width: 1200, height: 800 }, output: { format: "jpeg", quality: 80 } },
+    sharp: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
   },
   {
     id: "P8",
@@ -176,6 +186,8 @@ try {
   if (rows.length) sections.push(table(rows));
   const optimize = !only || only.includes("OPT") ? await optimizeBench(worker) : undefined;
   const oracle = !only || only.includes("ORACLE") ? await oracleBench(worker) : undefined;
+  const memory = !only || only.includes("MEM") ? await memoryBench(worker, inputs) : undefined;
+  const http = !only || only.includes("HTTP") ? await httpBench(inputs.large) : undefined;
   // Sections not run this time keep their previous results (each carries its own date).
   const file = join(import.meta.dirname, "results", "latest.json");
   const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
@@ -184,8 +196,13 @@ try {
   const optimizeResult = optimize ? { date, ...optimize } : previous.optimize;
   const oracleResult = oracle ? { date, ...oracle } : previous.oracle;
   if (optimizeResult && (optimize || oracle)) sections.push(optimizeTable(optimizeResult, oracleResult));
+  const memoryResult = memory ? { date, ...memory } : previous.memory;
+  const httpResult = http ? { date, ...http } : previous.http;
+  if (memory) sections.push(memoryTable(memoryResult));
+  if (http) sections.push(httpTable(httpResult));
   console.log(sections.join("\n\n"));
-  writeFileSync(file, JSON.stringify({ date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult }, null, 2));
+  const results = { date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult, memory: memoryResult, http: httpResult };
+  writeFileSync(file, JSON.stringify({ ...previous, ...results }, null, 2));
 } finally {
   await worker.dispose();
 }

@@ -11,6 +11,10 @@
  *   quality listed in X-Qualities and scores each at full size: the exhaustive-search oracle.
  * - POST /best: one raw RGBA image; the `best` format at the target score in X-Target: the output
  *   bytes, and its format, quality, score, encodes and time in X-Bench-Result.
+ * - POST /memory: the input image as the body, the plan in X-Bench-Plan; runs X-Bench-Copies
+ *   (default 1) processImage jobs at once on copies of it, as concurrent requests would, and
+ *   answers JSON with the WASM memory of the instances they created and the sizes of the JS
+ *   buffers it can account for (see memoryRoute).
  */
 import { settings, type Env } from "../src/config";
 import { processImage } from "../src/image/process";
@@ -21,6 +25,10 @@ import { ssimulacra2 } from "../src/image/score/ssimulacra2";
 import { createRaster, scanOpaque, type Raster } from "../src/image/raster";
 import { lossyEncoder, type LossyFormat } from "../src/image/optimize/lossy-formats";
 import { encodeBest } from "../src/image/optimize/best";
+import { scaledSize } from "../src/image/codecs/jpeg-turbo";
+import { probe } from "../src/image/probe";
+import { jpegShrink } from "../src/image/shrink-on-load";
+import { watchWasm } from "../test/worker/wasm-instances";
 
 function rasters(body: Uint8Array, request: Request, count: number): Raster[] {
   const width = Number(request.headers.get("X-Width"));
@@ -82,11 +90,39 @@ async function bestRoute(body: Uint8Array, request: Request): Promise<Response> 
   return new Response(result.bytes, { headers: { "X-Bench-Result": JSON.stringify(facts) } });
 }
 
+/**
+ * Memory of `copies` concurrent jobs. WASM: every instance the jobs created (jobs run one at a time
+ * and codecs use a fresh instance per call, so `largest` is the peak once dropped instances are
+ * collected; `total` is the bound if none were). JS: the buffers the pipeline is known to hold,
+ * computed from sizes (not measured): every job's input bytes (waiting jobs hold theirs), one job's
+ * decoded raster and resized raster, and every output. Not counted: the Worker's own heap (code,
+ * parsed plans, a few MB), request/response stream buffers, garbage not yet collected.
+ */
+async function memoryRoute(body: Uint8Array, request: Request, env: Env): Promise<Response> {
+  const copies = Number(request.headers.get("X-Bench-Copies") ?? 1);
+  const document: unknown = JSON.parse(request.headers.get("X-Bench-Plan") ?? "{}");
+  const inputs = Array.from({ length: copies }, () => body.slice());
+  const run = (input: Uint8Array): ReturnType<typeof processImage> => processImage({ bytes: input, name: "bench" }, parseDocument(document, "upload"), settings(env), "bench");
+  const { result, wasm } = await watchWasm(() => Promise.all(inputs.map(run)));
+  const info = probe(body);
+  const decoded = scaledSize(info.width, info.height, jpegShrink(info, parseDocument(document, "upload")));
+  const output = result[0]!.output;
+  const js = {
+    inputs: copies * body.byteLength,
+    decodedRaster: decoded.width * decoded.height * 4,
+    resizedRaster: output.width * output.height * 4,
+    outputs: result.reduce((sum, r) => sum + r.bytes.byteLength, 0),
+  };
+  const jsBytes = js.inputs + js.decodedRaster + js.resizedRaster + js.outputs;
+  return Response.json({ copies, decoded, output: { width: output.width, height: output.height }, wasm, js, jsBytes, peakBytes: wasm.largest + jsBytes });
+}
+
 const ROUTES: Record<string, (body: Uint8Array, request: Request, env: Env) => Promise<Response>> = {
   "/process": processRoute,
   "/score": scoreRoute,
   "/sweep": sweepRoute,
   "/best": bestRoute,
+  "/memory": memoryRoute,
 };
 
 export default {

@@ -13,6 +13,7 @@ export interface Env {
   WEBHOOKS: Queue;
   MAX_INPUT_BYTES: string;
   MAX_INPUT_PIXELS: string;
+  MAX_JPEG_INPUT_PIXELS: string;
   MAX_AVIF_OUTPUT_PIXELS: string;
   DEFAULT_RATE_LIMIT: string;
   DEFAULT_MONTHLY_QUOTA: string;
@@ -28,6 +29,11 @@ export interface Env {
 export interface Settings {
   maxInputBytes: number;
   maxInputPixels: number;
+  /**
+   * Baseline JPEGs may be larger (never less than maxInputPixels): shrink-on-load decodes them
+   * reduced, and the decoded raster must still be within maxInputPixels.
+   */
+  maxJpegInputPixels: number;
   /** AVIF encoding needs far more memory per pixel than the other encoders. */
   maxAvifOutputPixels: number;
   defaultRateLimit: number;
@@ -65,6 +71,7 @@ export function settings(env: Env): Settings {
   const parsed: Settings = {
     maxInputBytes: positiveInt(env, "MAX_INPUT_BYTES", 32 * 1024 * 1024),
     maxInputPixels: positiveInt(env, "MAX_INPUT_PIXELS", 4_000_000),
+    maxJpegInputPixels: positiveInt(env, "MAX_JPEG_INPUT_PIXELS", 50_000_000),
     maxAvifOutputPixels: positiveInt(env, "MAX_AVIF_OUTPUT_PIXELS", 2_500_000),
     defaultRateLimit: positiveInt(env, "DEFAULT_RATE_LIMIT", 100_000),
     defaultMonthlyQuota: positiveInt(env, "DEFAULT_MONTHLY_QUOTA", 250_000),

@@ -10,6 +10,7 @@ import { FORMATS, renameFor } from "./formats";
 import { applyEmbeddedProfile } from "./icc";
 import { oneAtATime } from "./one-at-a-time";
 import { runPipeline } from "./pipeline";
+import { scaledSize } from "./codecs/jpeg-turbo";
 import { jpegShrink } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
@@ -70,11 +71,37 @@ async function facts(bytes: Uint8Array, info: ProbeResult, name: string, quality
   };
 }
 
-export function checkPixels(info: ProbeResult, limit: number): void {
+/**
+ * Pixel limits, from the header before decoding: the input within its format's limit, and the
+ * raster the decoder will make (a baseline JPEG may shrink on load) within maxInputPixels.
+ */
+export function checkPixels(info: ProbeResult, plan: RequestPlan, settings: Settings): void {
   const pixels = info.width * info.height;
+  const limit = inputPixelLimit(info, settings);
   if (pixels > limit) {
-    throw new ApiError(422, `The image is ${info.width}×${info.height} (${pixels} pixels), over this server's limit of ${limit} pixels.`);
+    const which = limit === settings.maxInputPixels ? "" : " for JPEG";
+    throw new ApiError(422, `The image is ${info.width}×${info.height} (${pixels} pixels), over this server's limit${which} of ${limit} pixels.`);
   }
+  if (pixels <= settings.maxInputPixels) return;
+  const decoded = scaledSize(info.width, info.height, jpegShrink(info, plan));
+  if (decoded.width * decoded.height > settings.maxInputPixels) throw tooLargeToDecode(info, settings.maxInputPixels);
+}
+
+/** Progressive JPEGs hold all their coefficients while decoding: they keep the general limit. */
+function inputPixelLimit(info: ProbeResult, settings: Settings): number {
+  if (info.format !== "jpeg" || info.interlaced) return settings.maxInputPixels;
+  return Math.max(settings.maxJpegInputPixels, settings.maxInputPixels);
+}
+
+/** A large JPEG the request would decode over the limit; says how small an output would do. */
+function tooLargeToDecode(info: ProbeResult, limit: number): ApiError {
+  const [width, height] = orientedSize(info.width, info.height, info.orientation);
+  const fits = ([2, 4, 8] as const).find((d) => scaledSize(width, height, d).width * scaledSize(width, height, d).height <= limit) ?? 8;
+  return new ApiError(
+    422,
+    `The image is ${width}×${height} (${width * height} pixels); this server decodes at most ${limit} pixels, which a JPEG this large meets only when it is decoded reduced. ` +
+      `Ask for a smaller output: a resize (or scale) to less than ${Math.floor(width / fits)}×${Math.floor(height / fits)} (1/${fits} of its size), without crop or rotate.`,
+  );
 }
 
 /** The AVIF encoder needs ~26 MiB per megapixel: larger AVIF outputs would not fit the isolate. */
@@ -127,7 +154,7 @@ async function render(source: Source, info: ProbeResult, plan: RequestPlan, sett
 
 export async function processImage(source: Source, plan: RequestPlan, settings: Settings, fallbackBase: string): Promise<Processed> {
   const info = probe(source.bytes);
-  checkPixels(info, settings.maxInputPixels);
+  checkPixels(info, plan, settings);
   const inputName = source.name || `${fallbackBase}.${FORMATS[info.format].extension}`;
   const requested = outputFormat(plan, info.format);
   const encoded = await oneAtATime(() => render(source, info, plan, settings, requested));
