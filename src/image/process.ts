@@ -9,7 +9,8 @@ import type { EncodableFormat } from "../request/output";
 import { FORMATS, renameFor } from "./formats";
 import { applyEmbeddedProfile } from "./icc";
 import { oneAtATime } from "./one-at-a-time";
-import { runPipeline } from "./pipeline";
+import { clipFaces } from "./faces/focus";
+import { runPipeline, type StepContext } from "./pipeline";
 import { scaledSize } from "./codecs/jpeg-turbo";
 import { jpegShrink } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
@@ -35,9 +36,19 @@ export interface ImageFacts {
   sha1: string;
 }
 
-/** `output` also reports the perceptual score of lossy outputs (spec §5). */
+/** A face box in output pixels (spec §5). */
+export interface FaceFact {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+}
+
+/** `output` also reports the perceptual score of lossy outputs and, when looked for, faces (spec §5). */
 export interface OutputFacts extends ImageFacts {
   ssimulacra2?: number;
+  faces?: FaceFact[];
 }
 
 export interface Processed {
@@ -135,14 +146,28 @@ async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPl
   return { image, exact: false, logicalSize: { width, height } };
 }
 
+/** Faces that were looked for, clipped to the output and rounded (score to 2 decimals). */
+function faceFacts(ctx: StepContext, image: Raster): FaceFact[] | undefined {
+  if (!ctx.faces) return undefined;
+  return clipFaces(ctx.faces, image.width, image.height).map((f) => {
+    const x = Math.round(f.x);
+    const y = Math.round(f.y);
+    const width = Math.max(1, Math.min(image.width - x, Math.round(f.x + f.width) - x));
+    const height = Math.max(1, Math.min(image.height - y, Math.round(f.y + f.height) - y));
+    return { x, y, width, height, score: Math.round(f.score * 100) / 100 };
+  });
+}
+
 /** Runs decode → pipeline → encode/optimise; `untouched` when no step changed the source's pixels. */
-async function render(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded> {
+async function render(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded & { faces?: FaceFact[] }> {
   const decoded = await decodeInput(source.bytes, info, plan);
-  let image = await runPipeline(decoded.image, { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize });
+  const ctx: StepContext = { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize };
+  let image = await runPipeline(decoded.image, ctx);
+  const faces = faceFacts(ctx, image);
   const untouched = decoded.exact && image === decoded.image;
   if (format !== "best") checkOutputPixels(format, image.width, image.height, settings);
   if (format === "jpeg") image = flatten(image, plan.output.background);
-  return encodeOutput(image, {
+  const encoded = await encodeOutput(image, {
     format,
     quality: plan.output.quality,
     compression: plan.optimize?.compression ?? "medium",
@@ -150,6 +175,7 @@ async function render(source: Source, info: ProbeResult, plan: RequestPlan, sett
     avifAllowed: image.width * image.height <= settings.maxAvifOutputPixels,
     untouched: untouched ? { bytes: source.bytes, format: info.format } : undefined,
   });
+  return { ...encoded, faces };
 }
 
 export async function processImage(source: Source, plan: RequestPlan, settings: Settings, fallbackBase: string): Promise<Processed> {
@@ -163,5 +189,6 @@ export async function processImage(source: Source, plan: RequestPlan, settings: 
   const name = sanitiseName(renameFor(inputName, format), `${fallbackBase}.${FORMATS[format].extension}`);
   const output: OutputFacts = await facts(bytes, outInfo, name, encoded.quality ?? (bytes === source.bytes ? outInfo.quality : null));
   if (encoded.score !== null) output.ssimulacra2 = Math.round(encoded.score * 100) / 100;
+  if (encoded.faces) output.faces = encoded.faces;
   return { input: await facts(source.bytes, info, inputName, info.quality), output, bytes, format, encodes: encoded.encodes };
 }

@@ -2,11 +2,22 @@
  * The arithmetic of resize and scale: which region of the source is used, what size it is
  * resampled to, and (fill) where it sits on a larger canvas. Pure functions, no pixels.
  */
-import { placeByGravity, type Gravity } from "../request/gravity";
+import { isContentGravity, placeByGravity, type ContentGravity, type Gravity } from "../request/gravity";
 import type { ResizePlan } from "../request/resize";
 import type { ScalePlan } from "../request/scale";
 import type { Region } from "./canvas";
 
+
+/**
+ * What a content gravity (`face`, `faces`, `auto`) found, in source pixels: the kept region is
+ * centred on it. Without one (nothing found, or not looked for yet) content gravities act as center.
+ */
+export interface Focus {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
 
 export interface ResizeLayout {
   /** The region of the source that is resampled (whole pixels). */
@@ -34,19 +45,32 @@ function autoLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
   return { source: whole(w, h), width, height };
 }
 
+/** A position along one axis: the region (size) centred on the focus, kept inside the image (full). */
+function centredOn(full: number, size: number, focusStart: number, focusSize: number): number {
+  const start = Math.round(focusStart + focusSize / 2 - size / 2);
+  return Math.max(0, Math.min(full - size, start));
+}
+
+/** Where a region goes: by its positional gravity, or centred on the focus of a content gravity. */
+function place(gravity: Gravity | ContentGravity, w: number, h: number, width: number, height: number, focus?: Focus): { x: number; y: number } {
+  if (!isContentGravity(gravity)) return placeByGravity(gravity, w, h, width, height);
+  if (!focus) return placeByGravity("center", w, h, width, height);
+  return { x: centredOn(w, width, focus.x, focus.width), y: centredOn(h, height, focus.y, focus.height) };
+}
+
 /** The largest region of the source with the aspect ratio aspectW:aspectH, placed by gravity. */
-export function regionOfAspect(w: number, h: number, aspectW: number, aspectH: number, gravity: Gravity): Region {
+export function regionOfAspect(w: number, h: number, aspectW: number, aspectH: number, gravity: Gravity | ContentGravity, focus?: Focus): Region {
   const byWidth = (w * aspectH) / aspectW <= h;
   const width = byWidth ? w : Math.min(w, side((h * aspectW) / aspectH));
   const height = byWidth ? Math.min(h, side((w * aspectH) / aspectW)) : h;
-  return { ...placeByGravity(gravity, w, h, width, height), width, height };
+  return { ...place(gravity, w, h, width, height, focus), width, height };
 }
 
 /** fit: cover the box and crop the overflow at gravity. Without upscale, never enlarge. */
-function fitLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+function fitLayout(w: number, h: number, plan: ResizePlan, focus?: Focus): ResizeLayout {
   const bw = plan.width!;
   const bh = plan.height!;
-  const source = regionOfAspect(w, h, bw, bh, plan.gravity);
+  const source = regionOfAspect(w, h, bw, bh, plan.gravity, focus);
   if (!plan.upscale && (source.width < bw || source.height < bh)) {
     return { source, width: source.width, height: source.height };
   }
@@ -61,7 +85,7 @@ function fillLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
   if (!plan.upscale) scale = Math.min(scale, 1);
   const width = Math.min(bw, side(w * scale));
   const height = Math.min(bh, side(h * scale));
-  const at = placeByGravity(plan.gravity, bw, bh, width, height);
+  const at = place(plan.gravity, bw, bh, width, height);
   return { source: whole(w, h), width, height, canvas: { ...at, width: bw, height: bh } };
 }
 
@@ -72,12 +96,13 @@ function exactLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
   return { source: whole(w, h), width, height };
 }
 
-export function resizeLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
+/** `focus`: what a content gravity found (fit only), in the same pixels as w × h. */
+export function resizeLayout(w: number, h: number, plan: ResizePlan, focus?: Focus): ResizeLayout {
   switch (plan.mode) {
     case "auto":
       return autoLayout(w, h, plan);
     case "fit":
-      return fitLayout(w, h, plan);
+      return fitLayout(w, h, plan, focus);
     case "fill":
       return fillLayout(w, h, plan);
     case "exact":

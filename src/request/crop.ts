@@ -1,15 +1,18 @@
 /**
  * The `crop` section (spec §3.5). `rect`: `width` × `height` placed by `gravity` or at an explicit
- * top-left `x`, `y`; `ratio`: the largest region of aspect `"W:H"` placed by `gravity`; `face` is
- * known but not performed yet. The mode defaults to `ratio` when `ratio` is given, else `rect`.
+ * top-left `x`, `y`; `ratio`: the largest region of aspect `"W:H"` placed by `gravity`; `face`:
+ * the box around the most prominent face (`faces: "all"`: around every face) grown by `padding`
+ * percent of its size on each side. The mode defaults to `ratio` when `ratio` is given, else `rect`.
  */
-import { unprocessable } from "../errors";
-import { fail, onlyKeys, optionalEnum, optionalInt, sectionOf, type Section } from "./fields";
+import { fail, onlyKeys, optionalEnum, optionalInt, optionalNumber, sectionOf, type Section } from "./fields";
 import { optionalGravity, type Gravity } from "./gravity";
 
 export const MAX_CROP_SIDE = 16384;
 const MAX_OFFSET = 65535;
 const MODES = ["rect", "ratio", "face"] as const;
+/** `padding` of mode `face`: percent of the face box added on each side. */
+export const DEFAULT_FACE_PADDING = 50;
+const MAX_FACE_PADDING = 1000;
 
 export interface RectCrop {
   mode: "rect";
@@ -27,7 +30,15 @@ export interface RatioCrop {
   gravity: Gravity;
 }
 
-export type CropPlan = RectCrop | RatioCrop;
+export interface FaceCrop {
+  mode: "face";
+  /** Around every face found, not only the most prominent one. */
+  all: boolean;
+  /** Percent of the face box's width (height) added left and right (top and bottom). */
+  padding: number;
+}
+
+export type CropPlan = RectCrop | RatioCrop | FaceCrop;
 
 /** Which parameters each mode takes (besides `mode`). */
 const PARAMETERS: Record<(typeof MODES)[number], readonly string[]> = {
@@ -66,6 +77,12 @@ function parseRect(section: Section): RectCrop {
   return plan;
 }
 
+function parseFace(section: Section): FaceCrop {
+  const faces = optionalEnum(section, "crop", "faces", ["one", "all"] as const) ?? "one";
+  const padding = optionalNumber(section, "crop", "padding", 0, MAX_FACE_PADDING) ?? DEFAULT_FACE_PADDING;
+  return { mode: "face", all: faces === "all", padding };
+}
+
 /** Parameters given (not null) that the chosen mode does not take are refused, not ignored. */
 function checkApplicable(section: Section, mode: (typeof MODES)[number]): void {
   for (const key of Object.keys(section)) {
@@ -80,9 +97,9 @@ export function parseCrop(value: unknown): CropPlan | undefined {
   onlyKeys(section, "crop", ["mode", ...new Set(Object.values(PARAMETERS).flat())]);
   if (!Object.keys(section).some((key) => given(section, key))) return undefined;
   const mode = optionalEnum(section, "crop", "mode", MODES) ?? (given(section, "ratio") ? "ratio" : "rect");
-  if (mode === "face") throw unprocessable("Crop mode 'face' is not available on this server yet");
   checkApplicable(section, mode);
   if (mode === "rect") return parseRect(section);
+  if (mode === "face") return parseFace(section);
   if (!given(section, "ratio")) fail("crop", "ratio", "is required for mode 'ratio': 'W:H' such as '16:9'");
   return { mode: "ratio", ratio: parseRatio(section), gravity: optionalGravity(section, "crop") ?? "center" };
 }

@@ -4,6 +4,14 @@ import { optionalEnum, type Section } from "./fields";
 export const GRAVITIES = ["center", "top-left", "top", "top-right", "right", "bottom-right", "bottom", "bottom-left", "left"] as const;
 export type Gravity = (typeof GRAVITIES)[number];
 
+/** Gravities found from the picture's content (resize `fit`): faces, or the most interesting region. */
+export const CONTENT_GRAVITIES = ["face", "faces", "auto"] as const;
+export type ContentGravity = (typeof CONTENT_GRAVITIES)[number];
+
+export function isContentGravity(value: string): value is ContentGravity {
+  return (CONTENT_GRAVITIES as readonly string[]).includes(value);
+}
+
 export function optionalGravity(obj: Section, section: string, key = "gravity"): Gravity | undefined {
   return optionalEnum(obj, section, key, GRAVITIES);
 }

@@ -2,7 +2,7 @@
 import { unprocessable } from "../errors";
 import { optionalColor, WHITE, type Rgba } from "./color";
 import { onlyKeys, optionalBool, optionalEnum, optionalInt, sectionOf } from "./fields";
-import { GRAVITIES, type Gravity } from "./gravity";
+import { CONTENT_GRAVITIES, GRAVITIES, isContentGravity, type ContentGravity, type Gravity } from "./gravity";
 
 export const MAX_SIDE = 16384;
 
@@ -12,21 +12,20 @@ export interface ResizePlan {
   mode: ResizeMode;
   width?: number;
   height?: number;
-  gravity: Gravity;
+  /** Content gravities (`face`, `faces`, `auto`) only with mode `fit`. */
+  gravity: Gravity | ContentGravity;
   upscale: boolean;
   /** `fill`: the colour around the image. */
   background: Rgba;
 }
 
-const CONTENT_GRAVITIES = ["face", "faces", "auto"] as const;
-
-function parseGravity(section: Record<string, unknown>): Gravity {
+function parseGravity(section: Record<string, unknown>, mode: ResizeMode): Gravity | ContentGravity {
   const value = optionalEnum(section, "resize", "gravity", [...GRAVITIES, ...CONTENT_GRAVITIES]);
   if (value === undefined) return "center";
-  if ((CONTENT_GRAVITIES as readonly string[]).includes(value)) {
-    throw unprocessable(`Resize 'gravity' '${value}' is not available on this server yet`);
+  if (isContentGravity(value) && mode !== "fit") {
+    throw unprocessable(`Resize 'gravity' '${value}' applies only to mode 'fit' (it chooses which part of the image the crop keeps)`);
   }
-  return value as Gravity;
+  return value;
 }
 
 export function parseResize(value: unknown): ResizePlan | undefined {
@@ -44,7 +43,7 @@ export function parseResize(value: unknown): ResizePlan | undefined {
     mode,
     width,
     height,
-    gravity: parseGravity(section),
+    gravity: parseGravity(section, mode),
     upscale: optionalBool(section, "resize", "upscale") ?? true,
     background: optionalColor(section, "resize", "background") ?? WHITE,
   };

@@ -1,7 +1,8 @@
 /**
- * flip, rotate, crop, mask, border and padding over HTTP, uploaded the way the official clients
- * send them (raw multipart), with exact output sizes, pixels read back from the stored output, and
- * validation failures as 422 envelopes naming the parameter.
+ * flip, rotate, crop, mask, border, padding and faces over HTTP, uploaded the way the official
+ * clients send them (raw multipart), with exact output sizes, pixels read back from the stored
+ * output, `output.faces` in output pixels, and validation failures as 422 envelopes naming the
+ * parameter.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { probe } from "../../src/image/probe";
@@ -11,10 +12,18 @@ import { basic, call, createAccount, expectEnvelope } from "./helpers";
 import { fixture } from "./fixtures";
 import { pixel } from "./metrics";
 
+interface Face {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+}
+
 interface Doc {
   success: boolean;
   input: { width: number; height: number; format: string };
-  output: { url: string; width: number; height: number; format: string; depth: number };
+  output: { url: string; width: number; height: number; format: string; depth: number; faces?: Face[] };
 }
 
 let key = "";
@@ -171,7 +180,10 @@ describe("validation", () => {
     ["crop x negative", { crop: { width: 10, height: 10, x: -1 } }, /^Crop 'x' parameter must be an integer from 0/],
     ["crop outside the image", { crop: { width: 10, height: 10, x: 300, y: 0 } }, /^Crop region is outside the image/],
     ["crop unknown mode", { crop: { mode: "circle" } }, /^Crop 'mode' parameter must be one of 'rect', 'ratio', 'face'/],
-    ["crop face mode", { crop: { mode: "face" } }, /^Crop mode 'face' is not available on this server yet/],
+    ["crop face bad faces", { crop: { mode: "face", faces: "most" } }, /^Crop 'faces' parameter must be one of 'one', 'all'/],
+    ["crop face negative padding", { crop: { mode: "face", padding: -10 } }, /^Crop 'padding' parameter must be a number from 0 to 1000/],
+    ["crop face with a width", { crop: { mode: "face", width: 100 } }, /^Crop 'width' parameter does not apply to mode 'face'/],
+    ["resize face gravity outside fit", { resize: { mode: "fill", width: 10, height: 10, gravity: "faces" } }, /^Resize 'gravity' 'faces' applies only to mode 'fit'/],
     ["crop bad ratio", { crop: { mode: "ratio", ratio: "16x9" } }, /^Crop 'ratio' parameter must be 'W:H'/],
     ["crop zero ratio", { crop: { ratio: "0:1" } }, /^Crop 'ratio' parameter must be 'W:H'/],
     ["crop ratio without ratio", { crop: { mode: "ratio" } }, /^Crop 'ratio' parameter is required/],
@@ -207,4 +219,54 @@ describe("validation", () => {
       await expectEnvelope(await upload("coffee.png", document), 422, message);
     });
   }
+});
+
+// astronaut.jpg (512×512) has one face, annotated by hand at 175, 75, 103 × 105 (faces.test.ts).
+describe("faces", () => {
+  const face = { x: 175, y: 75, width: 103, height: 105 };
+  const inside = (f: Face, width: number, height: number) => f.x >= 0 && f.y >= 0 && f.x + f.width <= width && f.y + f.height <= height;
+
+  it("resize fit with gravity face reports the face in output pixels", async () => {
+    const doc = await processed("astronaut.jpg", { resize: { mode: "fit", width: 128, height: 256, gravity: "face" } });
+    expect([doc.output.width, doc.output.height]).toEqual([128, 256]);
+    const faces = doc.output.faces!;
+    expect(faces).toHaveLength(1);
+    const [f] = faces;
+    for (const v of [f!.x, f!.y, f!.width, f!.height]) expect(Number.isInteger(v)).toBe(true);
+    expect(f!.score).toBe(Math.round(f!.score * 100) / 100);
+    expect(f!.score).toBeGreaterThanOrEqual(0.7);
+    expect(inside(f!, 128, 256)).toBe(true);
+    // The 256×512 source window is centred on the face (x 99..355), then halved.
+    const centre = (f!.x + f!.width / 2) * 2 + 99;
+    expect(Math.abs(centre - (face.x + face.width / 2))).toBeLessThan(8);
+  });
+
+  it("crop mode face cuts around the face and reports it", async () => {
+    const doc = await processed("astronaut.jpg", { crop: { mode: "face", padding: 20 } });
+    expect(doc.output.width).toBeGreaterThan(face.width * 1.2);
+    expect(doc.output.width).toBeLessThan(face.width * 1.6);
+    expect(doc.output.faces).toHaveLength(1);
+    expect(inside(doc.output.faces![0]!, doc.output.width, doc.output.height)).toBe(true);
+  });
+
+  it("moves the faces with border and padding", async () => {
+    const plain = await processed("astronaut.jpg", { crop: { mode: "face" } });
+    const framed = await processed("astronaut.jpg", { crop: { mode: "face" }, border: { size: 10 }, padding: { left: 7, top: 3 } });
+    const [a] = plain.output.faces!;
+    const [b] = framed.output.faces!;
+    expect([b!.x - a!.x, b!.y - a!.y, b!.width, b!.height]).toEqual([17, 13, a!.width, a!.height]);
+  });
+
+  it("reports an empty list when faces were looked for and none found, nothing when not asked", async () => {
+    const none = await processed("rocket.jpg", { resize: { mode: "fit", width: 100, height: 100, gravity: "faces" } });
+    expect(none.output.faces).toEqual([]);
+    const notAsked = await processed("astronaut.jpg", { resize: { mode: "fit", width: 100, height: 100 } });
+    expect(notAsked.output).not.toHaveProperty("faces");
+  });
+
+  it("gravity auto returns the requested size", async () => {
+    const doc = await processed("coffee.png", { resize: { mode: "fit", width: 200, height: 200, gravity: "auto" } });
+    expect([doc.output.width, doc.output.height]).toEqual([200, 200]);
+    expect(Array.isArray(doc.output.faces)).toBe(true);
+  });
 });

@@ -11,7 +11,7 @@ import { rotate as rotateStep, rotatedSize } from "../../src/image/steps/rotate"
 import { decode } from "../../src/image/transcode";
 import { parseBorder } from "../../src/request/border";
 import { TRANSPARENT, WHITE, type Rgba } from "../../src/request/color";
-import { parseCrop, type CropPlan } from "../../src/request/crop";
+import { parseCrop, type RatioCrop, type RectCrop } from "../../src/request/crop";
 import { parseFlip } from "../../src/request/flip";
 import { GRAVITIES } from "../../src/request/gravity";
 import { parseMask, type MaskPlan } from "../../src/request/mask";
@@ -177,7 +177,7 @@ describe("crop", () => {
     left: [0, 1], center: [1, 1], right: [2, 1],
     "bottom-left": [0, 2], bottom: [1, 2], "bottom-right": [2, 2],
   };
-  const rect = (width: number, height: number, more: object = {}): CropPlan => parseCrop({ width, height, ...more })!;
+  const rect = (width: number, height: number, more: object = {}): RectCrop => parseCrop({ width, height, ...more }) as RectCrop;
 
   for (const gravity of GRAVITIES) {
     it(`places a rect by gravity ${gravity}`, () => {
@@ -207,7 +207,7 @@ describe("crop", () => {
   });
 
   it("takes the largest region of a ratio, placed by gravity", () => {
-    const ratio = (r: string, gravity?: string): CropPlan => parseCrop({ mode: "ratio", ratio: r, gravity })!;
+    const ratio = (r: string, gravity?: string): RatioCrop => parseCrop({ mode: "ratio", ratio: r, gravity }) as RatioCrop;
     expect(cropRegion(160, 90, ratio("1:1"))).toEqual({ x: 35, y: 0, width: 90, height: 90 });
     expect(cropRegion(160, 90, ratio("1:1", "left"))).toEqual({ x: 0, y: 0, width: 90, height: 90 });
     expect(cropRegion(90, 160, ratio("16:9"))).toEqual({ x: 0, y: 55, width: 90, height: 51 });
