@@ -82,6 +82,23 @@ const PIPELINES = [
     reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
   },
   {
+    id: "P9",
+    name: "1920×1080 JPEG → fit 600×600 (centre) → JPEG q80: the baseline of P10",
+    input: "faces1080",
+    plan: { resize: { mode: "fit", width: 600, height: 600 }, output: { format: "jpeg", quality: 80 } },
+    sharp: (s) => s.resize(600, 600, { fit: "cover", kernel: "lanczos3" }).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s.resize(600, 600, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
+  },
+  {
+    id: "P10",
+    name: "1920×1080 JPEG → fit 600×600 gravity face → JPEG q80 (sharp: attention strategy; P10 − P9 is the cost of face detection)",
+    input: "faces1080",
+    plan: { resize: { mode: "fit", width: 600, height: 600, gravity: "face" }, output: { format: "jpeg", quality: 80 } },
+    sharp: (s) => s.resize(600, 600, { fit: "cover", position: "attention", kernel: "lanczos3" }).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true }),
+    reference: (s) => s.resize(600, 600, { fit: "cover", position: "attention", kernel: "lanczos3", fastShrinkOnLoad: false }),
+    // Different crops (face vs attention): the SSIM columns compare unlike windows.
+  },
+  {
     id: "P8",
     name: "3840×2400 JPEG → fit 1200×800 + adjust + sepia + watermark → JPEG q80",
     input: "large",
