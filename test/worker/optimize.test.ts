@@ -65,6 +65,15 @@ describe("presets meet their targets", () => {
     }
   }
 
+  it("JPEG falls back to 4:4:4 chroma when 4:2:0 cannot reach the target at any quality", async () => {
+    // One-pixel red/blue columns: 4:2:0 averages them to purple whatever the quality.
+    const image = createRaster(96, 64);
+    for (let i = 0; i < 96 * 64; i++) image.data.set(i % 2 === 0 ? [220, 20, 30, 255] : [20, 40, 220, 255], i * 4);
+    const out = await encodeOutput(image, request("jpeg"));
+    expect(probe(out.bytes).sampling).toBe("4:4:4");
+    expect(await ssimulacra2(image, await decodeOutput(out.bytes))).toBeGreaterThanOrEqual(80);
+  });
+
   it("the search lands within a couple of quality steps of the smallest passing JPEG quality", async () => {
     const image = await decoded("chelsea.jpg");
     const encoder = lossyEncoder("jpeg", 80, true);

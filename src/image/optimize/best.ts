@@ -41,7 +41,7 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   const searches: ProxySearch[] = [];
   for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive), target));
   const spent = searches.reduce((sum, s) => sum + s.search.trials.length, 0);
-  const reaching = searches.filter((s) => s.search.best.score >= target);
+  const reaching = searches.filter((s) => s.search.best.score >= s.target);
   if (reaching.length === 0) {
     const fallback = await bestLossless(image, source);
     return { ...fallback, encodes: fallback.encodes + spent };

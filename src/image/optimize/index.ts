@@ -15,7 +15,7 @@ import type { Raster } from "../raster";
 import { encodeBest } from "./best";
 import { encodeLossless, type LosslessSource } from "./lossless";
 import { encodeAtQuality, encodeAtTarget } from "./lossy";
-import { lossyEncoder, type LossyFormat } from "./lossy-formats";
+import { jpegEncoder, lossyEncoder, type LossyFormat } from "./lossy-formats";
 import type { Encoded } from "./outcome";
 import { losslessPng, pngAtTarget } from "./png";
 import { TARGET_SCORE } from "./targets";
@@ -51,15 +51,22 @@ async function encodeRequested(image: Raster, request: OutputRequest): Promise<E
 }
 
 /**
- * A lossy format at a target; when even its best quality scores under the target (WebP's 4:2:0
- * chroma caps some images below 90), its lossless mode, which always meets it. JPEG has no such
- * mode: quality 100 with full chroma is its best.
+ * A lossy format at a target; when even its best quality scores under the target, the next best
+ * thing: JPEG with full-resolution chroma (some photos stay under 80 at quality 100 with 4:2:0),
+ * WebP and AVIF their lossless modes, which always meet it (WebP's 4:2:0 chroma caps some images
+ * below 90).
  */
 async function lossyAtTarget(image: Raster, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
   const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive), target);
-  if (lossy.score === null || lossy.score >= target || format === "jpeg") return lossy;
-  const lossless = await encodeLossless(image, format, source);
-  return { ...lossless, encodes: lossy.encodes + lossless.encodes };
+  if (lossy.score === null || lossy.score >= target) return lossy;
+  const fallback =
+    format === "jpeg"
+      ? target < 90
+        ? await encodeAtTarget(image, jpegEncoder(target, source.progressive, "4:4:4"), target)
+        : undefined
+      : await encodeLossless(image, format, source);
+  if (!fallback) return lossy;
+  return { ...fallback, encodes: lossy.encodes + fallback.encodes };
 }
 
 /** The source bytes instead of a larger re-encode of the same pixels in the same format. */

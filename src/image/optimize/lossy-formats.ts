@@ -34,8 +34,7 @@ function prior(table: ReadonlyArray<readonly [target: number, start: number, slo
 }
 
 /** MozJPEG (progressive, trellis, optimised Huffman). 4:4:4 chroma for the visually lossless target. */
-export function jpegEncoder(target: number, progressive: boolean): LossyEncoder {
-  const sampling = target >= 90 ? "4:4:4" : "4:2:0";
+export function jpegEncoder(target: number, progressive: boolean, sampling: "4:2:0" | "4:4:4" = target >= 90 ? "4:4:4" : "4:2:0"): LossyEncoder {
   return {
     format: "jpeg",
     space: (t) => prior([[70, 62, 0.6], [80, 78, 0.8], [90, 88, 1.0]], t, 5, 100),
