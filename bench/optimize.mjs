@@ -180,9 +180,13 @@ function summarise(result) {
   return lines.join("\n");
 }
 
-/** Presets, sharp's defaults, best at sharp's scores and the lossless modes (section OPT). */
+/**
+ * Presets, sharp's defaults, best at sharp's scores and the lossless modes (section OPT).
+ * BENCH_OPT_IMAGES=name,name limits the set (a spot check: then nothing is saved).
+ */
 export async function optimizeBench(worker) {
-  const set = await optimizeSet();
+  const only = process.env.BENCH_OPT_IMAGES?.split(",");
+  const set = (await optimizeSet()).filter((image) => !only || only.includes(image.name));
   const result = { set: set.map(({ name, kind, width, height }) => ({ name, kind, width, height })) };
   result.sharp = await sharpDefaults(worker, set);
   result.presets = await presets(worker, set);

@@ -210,9 +210,11 @@ try {
   const previous = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : {};
   const date = new Date().toISOString();
   const merged = [...(previous.rows ?? []).filter((r) => !rows.some((n) => n.id === r.id)), ...rows.map((r) => ({ ...r, date }))].sort((a, b) => a.id.localeCompare(b.id));
-  const optimizeResult = optimize ? { date, ...optimize } : previous.optimize;
+  const spotCheck = Boolean(process.env.BENCH_OPT_IMAGES);
+  const optimizeResult = optimize && !spotCheck ? { date, ...optimize } : previous.optimize;
   const oracleResult = oracle ? { date, ...oracle } : previous.oracle;
-  if (optimizeResult && (optimize || oracle)) sections.push(optimizeTable(optimizeResult, oracleResult));
+  if (optimize && spotCheck) sections.push(optimizeTable(optimize, undefined));
+  else if (optimizeResult && (optimize || oracle)) sections.push(optimizeTable(optimizeResult, oracleResult));
   const memoryResult = memory ? { date, ...memory } : previous.memory;
   const httpResult = http ? { date, ...http } : previous.http;
   if (memory) sections.push(memoryTable(memoryResult));
