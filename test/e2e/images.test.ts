@@ -33,6 +33,7 @@ interface Facts {
   height: number;
   bytes: number;
   sha1: string;
+  ssimulacra2?: number;
 }
 interface Doc {
   success: boolean;
@@ -61,8 +62,10 @@ describe("official clients against npm start", () => {
       const doc = (await res.json()) as Doc;
       expect(doc).not.toHaveProperty("message");
       expect(Object.keys(doc.input).sort()).toEqual([...FIELDS].sort());
-      expect(Object.keys(doc.output).sort()).toEqual([...FIELDS, "url"].sort());
+      // medium: the optimiser chose the quality, so the output also carries its score.
+      expect(Object.keys(doc.output).sort()).toEqual([...FIELDS, "url", "ssimulacra2"].sort());
       expect(doc.output).toMatchObject({ format: "WEBP", width: 451, height: 300 });
+      expect(doc.output.ssimulacra2).toBeGreaterThanOrEqual(80);
       expect(doc.output.url.startsWith(server.url)).toBe(true);
       const bytes = await download(doc.output.url);
       expect(bytes.byteLength).toBe(doc.output.bytes);
