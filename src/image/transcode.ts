@@ -1,6 +1,7 @@
 /**
- * Decoding and encoding by format, over the codec modules in codecs/. Quality defaults apply until
- * perceptual optimisation chooses them per image.
+ * Decoding and encoding by format, over the codec modules in codecs/. The service encodes through
+ * optimize/ (which chooses qualities per image); `encode` here is the plain one-shot encoder that
+ * tests and measurements use to make inputs.
  */
 import { ApiError } from "../errors";
 import type { EncodableFormat } from "../request/output";
@@ -11,9 +12,6 @@ import * as png from "./codecs/png";
 import * as webp from "./codecs/webp";
 import type { ImageFormat } from "./probe";
 import type { Raster } from "./raster";
-
-/** Default qualities: JPEG and WebP 80 (sharp's defaults); AVIF 55, which matches sharp's 50 in size. */
-export const DEFAULT_QUALITY: Readonly<Record<Exclude<EncodableFormat, "png">, number>> = { jpeg: 80, webp: 80, avif: 55 };
 
 export interface EncodeSettings {
   format: EncodableFormat;
