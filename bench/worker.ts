@@ -29,6 +29,9 @@ import { scaledSize } from "../src/image/codecs/jpeg-turbo";
 import { probe } from "../src/image/probe";
 import { jpegShrink } from "../src/image/shrink-on-load";
 import { watchWasm } from "../test/worker/wasm-instances";
+import { decodeScaled } from "../src/image/codecs/jpeg-turbo";
+import { resize } from "../src/image/resample";
+import { encode as encodeJpeg } from "../src/image/codecs/jpeg";
 
 function rasters(body: Uint8Array, request: Request, count: number): Raster[] {
   const width = Number(request.headers.get("X-Width"));
@@ -117,12 +120,46 @@ async function memoryRoute(body: Uint8Array, request: Request, env: Env): Promis
   return Response.json({ copies, decoded, output: { width: output.width, height: output.height }, wasm, js, jsBytes, peakBytes: wasm.largest + jsBytes });
 }
 
+/**
+ * Where the time of a JPEG → fit → JPEG job goes: the body is the JPEG, X-Width/X-Height the
+ * output box, X-Quality the JPEG quality. Runs the three stages the pipeline runs (shrink-on-load
+ * decode, Lanczos3 resize, MozJPEG encode) one after another, X-Runs times, and answers the median
+ * milliseconds of each.
+ */
+async function stagesRoute(body: Uint8Array, request: Request): Promise<Response> {
+  const plan = parseDocument({ resize: { mode: "fit", width: Number(request.headers.get("X-Width")), height: Number(request.headers.get("X-Height")) } }, "upload");
+  const info = probe(body);
+  const denominator = jpegShrink(info, plan);
+  const runs = Number(request.headers.get("X-Runs") ?? 5);
+  const quality = Number(request.headers.get("X-Quality") ?? 80);
+  const times: Record<"decode" | "resize" | "encode", number[]> = { decode: [], resize: [], encode: [] };
+  const scale = Math.min(plan.resize!.width! / info.width, plan.resize!.height! / info.height);
+  for (let i = 0; i <= runs; i++) {
+    let t = Date.now();
+    const decoded = await decodeScaled(body, denominator);
+    const decodeMs = Date.now() - t;
+    t = Date.now();
+    const resized = await resize(decoded, Math.round(info.width * scale), Math.round(info.height * scale));
+    const resizeMs = Date.now() - t;
+    t = Date.now();
+    await encodeJpeg(resized, { quality, progressive: true });
+    const encodeMs = Date.now() - t;
+    if (i === 0) continue; // warm-up
+    times.decode.push(decodeMs);
+    times.resize.push(resizeMs);
+    times.encode.push(encodeMs);
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return Response.json({ denominator, decode: median(times.decode), resize: median(times.resize), encode: median(times.encode) });
+}
+
 const ROUTES: Record<string, (body: Uint8Array, request: Request, env: Env) => Promise<Response>> = {
   "/process": processRoute,
   "/score": scoreRoute,
   "/sweep": sweepRoute,
   "/best": bestRoute,
   "/memory": memoryRoute,
+  "/stages": stagesRoute,
 };
 
 export default {
