@@ -9,6 +9,7 @@
  *   score of the second against the first (the project's own scorer).
  * - POST /sweep: one raw RGBA image; encodes it with the optimiser's encoder for X-Format at every
  *   quality listed in X-Qualities and scores each at full size: the exhaustive-search oracle.
+ *   X-Sampling (4:2:0 or 4:4:4) fixes the JPEG or AVIF chroma subsampling.
  * - POST /best: one raw RGBA image; the `best` format at the target score in X-Target: the output
  *   bytes, and its format, quality, score, encodes and time in X-Bench-Result.
  * - POST /memory: the input image as the body, the plan in X-Bench-Plan; runs X-Bench-Copies
@@ -23,7 +24,7 @@ import { decodeWatermark } from "../src/image/watermark-source";
 import { toApiError } from "../src/errors";
 import { ssimulacra2 } from "../src/image/score/ssimulacra2";
 import { createRaster, scanOpaque, type Raster } from "../src/image/raster";
-import { lossyEncoder, type LossyFormat } from "../src/image/optimize/lossy-formats";
+import { avifEncoder, jpegEncoder, lossyEncoder, type LossyFormat } from "../src/image/optimize/lossy-formats";
 import { encodeBest } from "../src/image/optimize/best";
 import { scaledSize } from "../src/image/codecs/jpeg-turbo";
 import { probe } from "../src/image/probe";
@@ -75,7 +76,8 @@ async function sweepRoute(body: Uint8Array, request: Request): Promise<Response>
   const [image] = rasters(body, request, 1);
   const format = request.headers.get("X-Format") as LossyFormat;
   const target = Number(request.headers.get("X-Target") ?? 80);
-  const encoder = lossyEncoder(format, target, true);
+  const sampling = request.headers.get("X-Sampling") as "4:2:0" | "4:4:4" | null;
+  const encoder = sampling && format === "jpeg" ? jpegEncoder(target, true, sampling) : sampling && format === "avif" ? avifEncoder(target, sampling) : lossyEncoder(format, target, true);
   const qualities = (request.headers.get("X-Qualities") ?? "").split(",").map(Number);
   const rows = [];
   for (const quality of qualities) {

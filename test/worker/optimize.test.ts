@@ -74,6 +74,36 @@ describe("presets meet their targets", () => {
     expect(await ssimulacra2(image, await decodeOutput(out.bytes))).toBeGreaterThanOrEqual(80);
   });
 
+  it("a photo whose 4:2:0 chroma caps the score is encoded with 4:4:4 chroma when that is smaller", async () => {
+    // A photo sprinkled with one-pixel saturated colour dots (like a star field): 4:2:0 smears each
+    // dot's colour over 2 × 2 pixels, which no quality can undo; full-resolution chroma keeps them.
+    const image = await decoded("chelsea.jpg");
+    let seed = 12345;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const colours = [[255, 40, 40], [40, 80, 255], [255, 220, 0], [0, 230, 120]];
+    for (let i = 0; i < (image.width * image.height) / 400; i++) {
+      const x = Math.floor(random() * image.width);
+      const y = Math.floor(random() * image.height);
+      image.data.set(colours[i % colours.length]!, (y * image.width + x) * 4);
+    }
+    for (const format of ["jpeg", "avif"] as const) {
+      const out = await encodeOutput(image, request(format));
+      expect(await ssimulacra2(image, await decodeOutput(out.bytes))).toBeGreaterThanOrEqual(80);
+      const encoder = lossyEncoder(format, 80, true);
+      const subsampled = await encoder.encode(image, 100);
+      const subsampledScore = await ssimulacra2(image, await encoder.decode(subsampled));
+      expect(subsampledScore).toBeLessThan(80); // 4:2:0 cannot get there at any quality
+      expect(out.bytes.length).toBeLessThan(0.8 * subsampled.length);
+      if (format === "jpeg") expect(probe(out.bytes).sampling).toBe("4:4:4");
+    }
+  });
+
+  it("an ordinary photo keeps 4:2:0 chroma at medium", async () => {
+    const out = await encodeOutput(await decoded("chelsea.jpg"), request("jpeg"));
+    expect(probe(out.bytes).sampling).toBe("4:2:0");
+    expect(out.encodes).toBeLessThanOrEqual(4);
+  });
+
   it("the search lands within a couple of quality steps of the smallest passing JPEG quality", async () => {
     const image = await decoded("chelsea.jpg");
     const encoder = lossyEncoder("jpeg", 80, true);

@@ -40,7 +40,7 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   if (avifAllowed) formats.push("avif");
   const searches: ProxySearch[] = [];
   for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive), target));
-  const spent = searches.reduce((sum, s) => sum + s.search.trials.length, 0);
+  const spent = searches.reduce((sum, s) => sum + s.encodes, 0);
   const reaching = searches.filter((s) => s.search.best.score >= s.target);
   if (reaching.length === 0) {
     const fallback = await bestLossless(image, source);
@@ -48,7 +48,7 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   }
   const lossy = reaching.reduce((a, b) => (b.search.best.bytes.length < a.search.best.bytes.length ? b : a));
   const lossyResult = await finishSearch(image, lossy);
-  const result = { ...lossyResult, encodes: lossyResult.encodes + spent - lossy.search.trials.length };
+  const result = { ...lossyResult, encodes: lossyResult.encodes + spent - lossy.encodes };
   if (image.opaque) return result;
   return smallest([result, await pngAtTarget(image, target)]);
 }

@@ -15,7 +15,7 @@ import type { Raster } from "../raster";
 import { encodeBest } from "./best";
 import { encodeLossless, type LosslessSource } from "./lossless";
 import { encodeAtQuality, encodeAtTarget } from "./lossy";
-import { jpegEncoder, lossyEncoder, type LossyFormat } from "./lossy-formats";
+import { lossyEncoder, type LossyFormat } from "./lossy-formats";
 import type { Encoded } from "./outcome";
 import { losslessPng, pngAtTarget } from "./png";
 import { TARGET_SCORE } from "./targets";
@@ -51,21 +51,15 @@ async function encodeRequested(image: Raster, request: OutputRequest): Promise<E
 }
 
 /**
- * A lossy format at a target; when even its best quality scores under the target, the next best
- * thing: JPEG with full-resolution chroma (some photos stay under 80 at quality 100 with 4:2:0),
- * WebP and AVIF their lossless modes, which always meet it (WebP's 4:2:0 chroma caps some images
- * below 90).
+ * A lossy format at a target (JPEG and AVIF try full-resolution chroma themselves when 4:2:0 caps
+ * the score); when even the best quality scores under the target, WebP and AVIF fall back to their
+ * lossless modes, which always meet it (WebP's lossy mode is 4:2:0 only, which caps some images
+ * below 80 or 90). JPEG has nothing better to offer and returns its best try.
  */
 async function lossyAtTarget(image: Raster, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
   const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive), target);
-  if (lossy.score === null || lossy.score >= target) return lossy;
-  const fallback =
-    format === "jpeg"
-      ? target < 90
-        ? await encodeAtTarget(image, jpegEncoder(target, source.progressive, "4:4:4"), target)
-        : undefined
-      : await encodeLossless(image, format, source);
-  if (!fallback) return lossy;
+  if (lossy.score === null || lossy.score >= target || format === "jpeg") return lossy;
+  const fallback = await encodeLossless(image, format, source);
   return { ...fallback, encodes: lossy.encodes + fallback.encodes };
 }
 
