@@ -81,32 +81,36 @@ async function sharpDefaults(worker, set) {
 
 /**
  * The oracle: for each image and target, the smallest file over every quality of the same encoder
- * the search drives. Qualities below 30 (below 60 for the 90 target) never reached 70 (90) on any
- * photo here, so each sweep starts there; JPEG sweeps 4:2:0 for 70 and 80 and 4:4:4 for 90 (as the
- * search does); AVIF, whose encodes are slow, sweeps every 5th quality, then every quality just
- * below the first passing one.
+ * the search drives, in both chroma layouts the search may use. Qualities below 30 (below 60 for
+ * the 90 target) never reached 70 (90) on any photo here, so each sweep starts there. JPEG: 4:2:0
+ * and 4:4:4 for 70 and 80, 4:4:4 for 90 (as the search does); AVIF, whose encodes are slow, every
+ * 5th quality, then every quality just below the first passing one, in 4:2:0 and 4:4:4 for 70 and
+ * 80 and 4:4:4 for 90; WebP is 4:2:0 only. BENCH_ORACLE_FORMATS=jpeg,... limits the formats
+ * (results for the others are kept from the previous run).
  */
-async function oracle(worker, set) {
+async function oracle(worker, set, formats) {
   const result = {};
-  for (const format of ["jpeg", "webp", "avif"]) {
+  for (const format of formats) {
     result[format] = {};
     for (const preset of Object.keys(PRESETS)) result[format][preset] = [];
     for (const image of set) {
-      const sweep = async (qualities, target) => (await post(worker, "/sweep", image.raw, rawHeaders(image, { "X-Format": format, "X-Target": String(target), "X-Qualities": qualities.join(",") }))).json();
-      const shared = format === "avif" ? undefined : await sweep(range(30, 100, 1), 80);
+      const sweep = async (qualities, target, sampling) => {
+        const headers = rawHeaders(image, { "X-Format": format, "X-Target": String(target), "X-Qualities": qualities.join(","), ...(sampling ? { "X-Sampling": sampling } : {}) });
+        return (await (await post(worker, "/sweep", image.raw, headers)).json()).map((row) => ({ ...row, sampling: sampling ?? (format === "webp" ? "4:2:0" : undefined) }));
+      };
+      const avifSweep = async (target, sampling) => {
+        const coarse = await sweep(range(20, 100, 5), target, sampling);
+        const first = coarse.find((r) => r.score >= target)?.quality ?? 100;
+        return [...coarse, ...(await sweep(range(Math.max(1, first - 4), first - 1, 1), target, sampling))];
+      };
+      const shared = format === "webp" ? await sweep(range(30, 100, 1), 80) : format === "jpeg" ? [...(await sweep(range(30, 100, 1), 80, "4:2:0")), ...(await sweep(range(30, 100, 1), 80, "4:4:4"))] : undefined;
       for (const [preset, target] of Object.entries(PRESETS)) {
         let rows;
-        if (format === "avif") {
-          const coarse = await sweep(range(20, 100, 5), target);
-          const first = coarse.find((r) => r.score >= target)?.quality ?? 100;
-          rows = [...coarse, ...(await sweep(range(Math.max(1, first - 4), first - 1, 1), target))];
-        } else if (format === "jpeg" && target >= 90) {
-          rows = await sweep(range(60, 100, 1), target);
-        } else {
-          rows = shared;
-        }
+        if (format === "avif") rows = target >= 90 ? await avifSweep(target, "4:4:4") : [...(await avifSweep(target, "4:2:0")), ...(await avifSweep(target, "4:4:4"))];
+        else if (format === "jpeg" && target >= 90) rows = shared.filter((r) => r.sampling === "4:4:4" && r.quality >= 60);
+        else rows = shared;
         const passing = rows.filter((r) => r.score >= target);
-        const best = passing.length ? passing.reduce((a, b) => (b.bytes < a.bytes ? b : a)) : rows.reduce((a, b) => (b.quality > a.quality ? b : a));
+        const best = passing.length ? passing.reduce((a, b) => (b.bytes < a.bytes ? b : a)) : rows.reduce((a, b) => (b.score > a.score ? b : a));
         result[format][preset].push({ name: image.name, ...best });
       }
     }
@@ -197,7 +201,8 @@ export async function optimizeBench(worker) {
 
 /** The exhaustive-search oracle (section ORACLE): slow, so it can run on its own. */
 export async function oracleBench(worker) {
-  return oracle(worker, await optimizeSet());
+  const formats = process.env.BENCH_ORACLE_FORMATS?.split(",") ?? ["jpeg", "webp", "avif"];
+  return oracle(worker, await optimizeSet(), formats);
 }
 
 /** The printed table, once both sections have results (from this run or an earlier one). */

@@ -1,4 +1,4 @@
-// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE,MEM,HTTP picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
+// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE,MEM,COST,HTTP picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
 // on the same machine, same inputs, same output settings. Prints one table and writes
 // bench/results/latest.json. Times are medians of RUNS runs after a warm-up, with min–max;
 // quality is SSIM of each output against sharp's Lanczos3 resize of the raw source (no
@@ -11,6 +11,7 @@ import { benchInputs } from "./lib/inputs.mjs";
 import { optimizeBench, optimizeTable, oracleBench } from "./optimize.mjs";
 import { memoryBench, memoryTable } from "./memory.mjs";
 import { httpBench, httpTable } from "./http.mjs";
+import { costBench, costTable } from "./cost.mjs";
 import { ssim } from "../test/worker/metrics.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -204,6 +205,7 @@ try {
   const optimize = !only || only.includes("OPT") ? await optimizeBench(worker) : undefined;
   const oracle = !only || only.includes("ORACLE") ? await oracleBench(worker) : undefined;
   const memory = !only || only.includes("MEM") ? await memoryBench(worker, inputs) : undefined;
+  const cost = !only || only.includes("COST") ? await costBench(worker, inputs.photo1200, RUNS) : undefined;
   const http = !only || only.includes("HTTP") ? await httpBench(inputs.large) : undefined;
   // Sections not run this time keep their previous results (each carries its own date).
   const file = join(import.meta.dirname, "results", "latest.json");
@@ -212,15 +214,18 @@ try {
   const merged = [...(previous.rows ?? []).filter((r) => !rows.some((n) => n.id === r.id)), ...rows.map((r) => ({ ...r, date }))].sort((a, b) => a.id.localeCompare(b.id));
   const spotCheck = Boolean(process.env.BENCH_OPT_IMAGES);
   const optimizeResult = optimize && !spotCheck ? { date, ...optimize } : previous.optimize;
-  const oracleResult = oracle ? { date, ...oracle } : previous.oracle;
+  // Formats the oracle did not sweep this time keep their previous results (each with its date).
+  const oracleResult = oracle ? { ...previous.oracle, date, ...Object.fromEntries(Object.entries(oracle).map(([format, rows]) => [format, { ...rows, date }])) } : previous.oracle;
   if (optimize && spotCheck) sections.push(optimizeTable(optimize, undefined));
   else if (optimizeResult && (optimize || oracle)) sections.push(optimizeTable(optimizeResult, oracleResult));
   const memoryResult = memory ? { date, ...memory } : previous.memory;
   const httpResult = http ? { date, ...http } : previous.http;
+  const costResult = cost ? { date, ...cost } : previous.cost;
+  if (cost) sections.push(costTable(costResult));
   if (memory) sections.push(memoryTable(memoryResult));
   if (http) sections.push(httpTable(httpResult));
   console.log(sections.join("\n\n"));
-  const results = { date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult, memory: memoryResult, http: httpResult };
+  const results = { date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult, memory: memoryResult, http: httpResult, cost: costResult };
   writeFileSync(file, JSON.stringify({ ...previous, ...results }, null, 2));
 } finally {
   await worker.dispose();

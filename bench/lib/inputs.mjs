@@ -37,6 +37,7 @@ export async function benchInputs() {
   return {
     large: await make("large-3840x2400.jpg", async () => (await tiled(3840, 2400, 0)).jpeg({ quality: 92, chromaSubsampling: "4:2:0" }).toBuffer()),
     huge: await make("huge-6000x4000.jpg", async () => (await tiled(6000, 4000, 2)).jpeg({ quality: 92, chromaSubsampling: "4:2:0" }).toBuffer()),
+    photo1200: await make("photo-1200x800.jpg", async () => (await tiled(1200, 800, 3)).jpeg({ quality: 90 }).toBuffer()),
     photo800: await make("photo-800.jpg", async () => (await tiled(800, 533, 1)).jpeg({ quality: 90 }).toBuffer()),
     // A 1920×1080 photo with an off-centre face: the face fixture enlarged (a portrait at HD size).
     faces1080: await make("faces-1920x1080.jpg", async () => sharp(join(root, "test", "fixtures", "face-offcentre.jpg")).resize(1920, 1080, { fit: "cover", kernel: "lanczos3" }).jpeg({ quality: 90 }).toBuffer()),
