@@ -7,8 +7,10 @@
  * algorithm; only the metric's constants (the opsin matrix and bias, the XYB offsets, SSIM's C2,
  * the 108 weights and the final polynomial) are taken from those sources, because they define it.
  *
- * One entry point, s2_score(width, height, background, version), pulls both images in row by row
- * (from JS, env.s2_get_row) and returns the score:
+ * Entry points: s2_score(width, height, background, version, exact) pulls both images in row by
+ * row (from JS, env.s2_get_row) and returns the score; s2_reference(width, height, background) then
+ * s2_compare(background) any number of times do the same for a scorer that keeps its instance
+ * (version 2.1, streaming path). The metric:
  *
  *   8-bit sRGB (alpha composited over a grey background when asked) -> linear RGB (LUT)
  *   for each of up to 6 scales (2x box downscale in linear RGB between scales):
@@ -20,24 +22,39 @@
  *
  * Faithfulness: the reference's recursive blur runs in float with poles on the unit circle, so its
  * rounding noise is part of the reference's scores (an exact 9-tap FIR version of the same filter
- * scored up to 4.5 points off near 100). We run the same recursion with the same operation order,
- * fused multiply-adds included (emulated exactly in double), and a correctly rounded cube root.
- * Version 2.0 also replays calc-s2-rust's approximate sRGB decoding and XYB round trip; it then
- * matches that package to 1e-9 on real photos (test/worker/ssimulacra2.test.ts).
+ * scored up to 4.5 points off near 100; the same recursion in plain float, without the fused
+ * multiply-adds, up to 0.6 points off at JPEG q90). We run the same recursion with the same
+ * operation order, fused multiply-adds included (emulated exactly in double), and a correctly
+ * rounded cube root. Version 2.0 also replays calc-s2-rust's approximate sRGB decoding and XYB
+ * round trip; it then matches that package to 1e-9 on real photos (test/worker/ssimulacra2.test.ts).
  *
- * Memory is bounded by working one channel at a time: the two images stay as packed 8-bit RGB at
- * full size (6 bytes/px), the smaller scales as linear float RGB (6 planes at 1/4, 1/16 ... size:
- * under 8 bytes/px of the full image), and the work area holds 7 float planes of the current scale
- * (28 bytes/px). Blurs run in place with a few rows of scratch. Peak: about 42 bytes per pixel of
- * the (padded) full-size image plus about 200 KiB (s2_bytes_needed gives the bound; measured in
- * workerd: 42,205,184 bytes of linear memory for a 1000 x 1000 pair, 42.2 bytes/px).
+ * Two paths compute the same numbers:
  *
- * Images under 8 pixels on a side are padded to 8 by repeating their last row/column (the metric
- * needs 8). Smaller scales are dropped exactly as the reference does: a scale is computed as long
- * as the previous one was at least 8 x 8.
+ * - The exact path (version 2.0 always, 2.1 when asked) works one scale and one channel at a time
+ *   over whole planes: the two images stay as packed 8-bit RGB at full size (6 bytes/px), the
+ *   smaller scales as linear float RGB (6 planes at 1/4, 1/16 ... size: under 8 bytes/px of the
+ *   full image), and the work area holds 7 float planes of the current scale (28 bytes/px). Blurs
+ *   run in place with a few rows of scratch. Peak: about 42 bytes per pixel of the (padded)
+ *   full-size image plus about 200 KiB (measured in workerd: 42,205,184 bytes of linear memory for
+ *   a 1000 x 1000 pair).
+ * - The streaming path (version 2.1 by default; see its section) makes one pass over the rows of
+ *   both images and runs all scales and channels side by side, keeping 215 to 323 rows per scale
+ *   (by the quantities it blurs there): about 2.3 KB per image column whatever the height
+ *   (1,755,360 bytes of heap for 768 x 768; 2,424,832 bytes of linear memory measured in workerd
+ *   for 1000 x 1000). For images under about 50 rows that is more than the exact path needs, so
+ *   s2_score takes the exact path there (the same score). Its recursions run the same
+ *   operations in the same order, so its blurred values are bit for bit the exact path's; it only
+ *   sums the norms in another order, and skips the maps that 2.1 weighs 0. Its 2.1 scores equal
+ *   the exact path's on all 63 test pairs. Speed for a 768 x 768 photo pair in workerd (medians
+ *   of interleaved runs on the shared 2-core test machine): 254 ms before (the exact path), 91 ms
+ *   streaming, 83 ms for a scorer's later scores; in Node (CPU time, six pairs) 290, 80 and 69 ms.
+ *
+ * s2_bytes_needed gives either path's bound. Images under 8 pixels on a side are padded to 8 by
+ * repeating their last row/column (the metric needs 8). Smaller scales are dropped exactly as the
+ * reference does: a scale is computed as long as the previous one was at least 8 x 8.
  *
  * Memory: a bump allocator over the exported linear memory, never freed; the JS side creates a
- * fresh instance per call. Failures call the imported env.s2_fail(code) and trap.
+ * fresh instance per call (or per scorer). Failures call the imported env.s2_fail(code) and trap.
  */
 #include <stdint.h>
 #include <wasm_simd128.h>
@@ -422,6 +439,39 @@ static float *row_r, *row_g, *row_b, *row_r2, *row_g2, *row_b2;
  * the right or bottom edge average the pixels they cover (rust-av/ssimulacra2); in 2.0 mode they
  * repeat the edge pixel and divide by 4 (the same value up to rounding, as calc-s2-rust does it).
  */
+/* Row oy of the halved image (out_w wide) from input rows 2 oy (top) and 2 oy + 1 (bottom; the same
+ * row when `single`, at the bottom edge) of width in_w. Whole blocks four at a time. */
+static void downscale_row(const float *const top[3], const float *const bottom[3], int single, int in_w, int out_w,
+                          float *const dst[3]) {
+  const v128_t quarter = wasm_f32x4_splat(0.25f);
+  for (int c = 0; c < 3; c++) {
+    const float *t = top[c], *b = bottom[c];
+    int ox = 0;
+    if (!single) {
+      for (; 2 * ox + 8 <= in_w; ox += 4) {
+        v128_t t0 = wasm_v128_load(t + 2 * ox), t1 = wasm_v128_load(t + 2 * ox + 4);
+        v128_t b0 = wasm_v128_load(b + 2 * ox), b1 = wasm_v128_load(b + 2 * ox + 4);
+        v128_t sum = wasm_f32x4_add(wasm_i32x4_shuffle(t0, t1, 0, 2, 4, 6), wasm_i32x4_shuffle(t0, t1, 1, 3, 5, 7));
+        sum = wasm_f32x4_add(sum, wasm_i32x4_shuffle(b0, b1, 0, 2, 4, 6));
+        sum = wasm_f32x4_add(sum, wasm_i32x4_shuffle(b0, b1, 1, 3, 5, 7));
+        wasm_v128_store(dst[c] + ox, wasm_f32x4_mul(sum, quarter));
+      }
+    }
+    for (; ox < out_w; ox++) {
+      int x0 = 2 * ox, x1 = x0 + 1 < in_w ? x0 + 1 : x0;
+      int whole = x1 != x0 && !single;
+      if (whole || compat20) {
+        dst[c][ox] = (t[x0] + t[x1] + b[x0] + b[x1]) * 0.25f;
+        continue;
+      }
+      float sum = t[x0], count = 1.0f;
+      if (x1 != x0) sum += t[x1], count += 1.0f;
+      if (!single) sum += b[x0], count += 1.0f;
+      dst[c][ox] = sum * (1.0f / count);
+    }
+  }
+}
+
 static void downscale(const Image *in, Image *out) {
   for (int oy = 0; oy < out->h; oy++) {
     int y0 = 2 * oy, y1 = y0 + 1 < in->h ? y0 + 1 : y0;
@@ -430,20 +480,7 @@ static void downscale(const Image *in, Image *out) {
     float *dst[3] = { out->plane[0] + (uint64_t)oy * out->w, out->plane[1] + (uint64_t)oy * out->w,
                       out->plane[2] + (uint64_t)oy * out->w };
     const float *top[3] = { row_r, row_g, row_b }, *bottom[3] = { row_r2, row_g2, row_b2 };
-    for (int c = 0; c < 3; c++) {
-      for (int ox = 0; ox < out->w; ox++) {
-        int x0 = 2 * ox, x1 = x0 + 1 < in->w ? x0 + 1 : x0;
-        int whole = x1 != x0 && y1 != y0;
-        if (whole || compat20) {
-          dst[c][ox] = (top[c][x0] + top[c][x1] + bottom[c][x0] + bottom[c][x1]) * 0.25f;
-          continue;
-        }
-        float sum = top[c][x0], count = 1.0f;
-        if (x1 != x0) sum += top[c][x1], count += 1.0f;
-        if (y1 != y0) sum += bottom[c][x0], count += 1.0f;
-        dst[c][ox] = sum * (1.0f / count);
-      }
-    }
+    downscale_row(top, bottom, y1 == y0, in->w, out->w, dst);
   }
 }
 
@@ -677,32 +714,37 @@ static inline v128_t high_half(v128_t v) {
   return wasm_i32x4_shuffle(v, v, 2, 3, 2, 3);
 }
 
+/* pixel_terms for four pixels at once, added to two-lane sums (the order of the sums aside, the
+ * same values). */
+static inline void terms4(const float *x1, const float *x2, const float *mu1, const float *mu2, const float *s11,
+                          const float *s22, const float *s12, v128_t acc[6]) {
+  const v128_t one = wasm_f64x2_splat(1.0), one_f = wasm_f32x4_splat(1.0f), two_f = wasm_f32x4_splat(2.0f);
+  const v128_t c2 = wasm_f32x4_splat(0.0009f);
+  v128_t m1 = wasm_v128_load(mu1), m2 = wasm_v128_load(mu2), diff = wasm_f32x4_sub(m1, m2);
+  v128_t num_m = wasm_f32x4_sub(one_f, wasm_f32x4_mul(diff, diff));
+  v128_t num_s = wasm_f32x4_add(wasm_f32x4_mul(two_f, wasm_f32x4_sub(wasm_v128_load(s12), wasm_f32x4_mul(m1, m2))), c2);
+  v128_t den_s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_sub(wasm_v128_load(s11), wasm_f32x4_mul(m1, m1)),
+                                               wasm_f32x4_sub(wasm_v128_load(s22), wasm_f32x4_mul(m2, m2))), c2);
+  v128_t ssim = wasm_f32x4_div(wasm_f32x4_mul(num_m, num_s), den_s);
+  v128_t e1 = wasm_f32x4_abs(wasm_f32x4_sub(wasm_v128_load(x1), m1));
+  v128_t e2 = wasm_f32x4_abs(wasm_f32x4_sub(wasm_v128_load(x2), m2));
+  for (int half = 0; half < 2; half++) {
+    v128_t s = half ? high_half(ssim) : ssim, a = half ? high_half(e1) : e1, b = half ? high_half(e2) : e2;
+    v128_t err = wasm_f64x2_sub(one, wasm_f64x2_promote_low_f32x4(s));
+    v128_t d = wasm_f64x2_sub(wasm_f64x2_div(wasm_f64x2_add(one, wasm_f64x2_promote_low_f32x4(b)),
+                                             wasm_f64x2_add(one, wasm_f64x2_promote_low_f32x4(a))), one);
+    add_terms2(err, d, acc);
+  }
+}
+
 /* The SSIM, artifact and detail-lost maps of the current channel, pooled: 1-norms and 4-norms. */
 static void channel_norms(int c, int w, int h, ScaleNorms *out) {
   const float *x1 = work[0], *x2 = work[1], *mu1 = work[2], *mu2 = work[3], *s11 = work[4], *s22 = work[5],
               *s12 = work[6];
-  const v128_t one = wasm_f64x2_splat(1.0), one_f = wasm_f32x4_splat(1.0f), two_f = wasm_f32x4_splat(2.0f);
-  const v128_t c2 = wasm_f32x4_splat(0.0009f);
   v128_t acc[6];
   for (int k = 0; k < 6; k++) acc[k] = wasm_f64x2_splat(0.0);
   uint64_t n = (uint64_t)w * h, i = 0;
-  for (; i + 4 <= n; i += 4) {
-    v128_t m1 = wasm_v128_load(mu1 + i), m2 = wasm_v128_load(mu2 + i), diff = wasm_f32x4_sub(m1, m2);
-    v128_t num_m = wasm_f32x4_sub(one_f, wasm_f32x4_mul(diff, diff));
-    v128_t num_s = wasm_f32x4_add(wasm_f32x4_mul(two_f, wasm_f32x4_sub(wasm_v128_load(s12 + i), wasm_f32x4_mul(m1, m2))), c2);
-    v128_t den_s = wasm_f32x4_add(wasm_f32x4_add(wasm_f32x4_sub(wasm_v128_load(s11 + i), wasm_f32x4_mul(m1, m1)),
-                                                 wasm_f32x4_sub(wasm_v128_load(s22 + i), wasm_f32x4_mul(m2, m2))), c2);
-    v128_t ssim = wasm_f32x4_div(wasm_f32x4_mul(num_m, num_s), den_s);
-    v128_t e1 = wasm_f32x4_abs(wasm_f32x4_sub(wasm_v128_load(x1 + i), m1));
-    v128_t e2 = wasm_f32x4_abs(wasm_f32x4_sub(wasm_v128_load(x2 + i), m2));
-    for (int half = 0; half < 2; half++) {
-      v128_t s = half ? high_half(ssim) : ssim, a = half ? high_half(e1) : e1, b = half ? high_half(e2) : e2;
-      v128_t err = wasm_f64x2_sub(one, wasm_f64x2_promote_low_f32x4(s));
-      v128_t d = wasm_f64x2_sub(wasm_f64x2_div(wasm_f64x2_add(one, wasm_f64x2_promote_low_f32x4(b)),
-                                               wasm_f64x2_add(one, wasm_f64x2_promote_low_f32x4(a))), one);
-      add_terms2(err, d, acc);
-    }
-  }
+  for (; i + 4 <= n; i += 4) terms4(x1 + i, x2 + i, mu1 + i, mu2 + i, s11 + i, s22 + i, s12 + i, acc);
   double sum[6];
   for (int k = 0; k < 6; k++) sum[k] = wasm_f64x2_extract_lane(acc[k], 0) + wasm_f64x2_extract_lane(acc[k], 1);
   for (; i < n; i++) pixel_terms(mu1[i], mu2[i], s11[i], s22[i], s12[i], x1[i], x2[i], sum);
@@ -713,6 +755,493 @@ static void channel_norms(int c, int w, int h, ScaleNorms *out) {
   out->edge[c][1] = __builtin_sqrt(__builtin_sqrt(per * sum[3]));
   out->edge[c][2] = per * sum[4];
   out->edge[c][3] = __builtin_sqrt(__builtin_sqrt(per * sum[5]));
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/* The streaming path (version 2.1 by default): the same arithmetic, row by row.                */
+
+/*
+ * The exact path above keeps both images, their smaller scales and seven planes of the current
+ * scale, and blurs the planes one after the other. This path computes the same numbers from a few
+ * rows per quantity and scale, in one pass over the input: row y of both images is fetched
+ * (env.s2_get_row), composited and converted to linear RGB, and push_row(0, y)
+ *   - converts the row of both images to XYB (all three channels: 3 cube roots per pixel instead
+ *     of 7), forms the blur inputs (per channel x1, x2, x1 x1, x2 x2, x1 x2) and blurs them along
+ *     the row, up to 16 at a time in four SIMD vectors of four quantities (one per lane, from an
+ *     interleaved buffer: contiguous loads and stores), into a ring of 2N + 1 rows;
+ *   - when y is odd (or the last row), averages rows y - 1 and y into row y / 2 of the next scale
+ *     and pushes that row there, so every scale runs alongside scale 0;
+ *   - advances the column recursions by one row (four columns per SIMD vector), which completes
+ *     blurred row y - N + 1 of every quantity, and pools that row into the channel's sums.
+ * Every recursion runs the same operations in the same order as blur_rows / blur_columns (a lane
+ * or a row does not change a value), so the blurred values are bit for bit those of the exact
+ * path; only the order of the final sums differs (rows of 4 pixels instead of the flat plane).
+ *
+ * Maps whose weights are all zero are skipped: at scale 0, for instance, 2.1 weighs only the edge
+ * maps of X and B, which need the means but not the variances, so 9 of the 15 quantities are
+ * blurred there (30 % fewer blurs over all scales). The skipped terms would add 0 * norm = 0 to
+ * the weighted sum, so the score does not change.
+ */
+#define RING (2 * BLUR_N + 1)    /* rows blurred along x: step n reads rows n - N - 1 .. n + N - 1 */
+#define XYB_RING BLUR_N          /* XYB rows: row n arrives N - 1 rows before step n pools it */
+#define QUANTITIES 15            /* per channel c: 5c + (mu1, mu2, s11, s22, s12) */
+
+enum { MAP_SSIM = 1, MAP_EDGE = 2 };
+
+typedef struct {
+  int w, h;
+  int next_step;                        /* the next column step n (from 1 - N to h - 1) */
+  float *linear[2][2][3];               /* linear R, G, B of rows y and y - 1 (by y % 2), both images */
+  float *xyb[2][3][XYB_RING];           /* XYB rows of both images, by row index mod XYB_RING */
+  /* Per active quantity (the others stay null): */
+  float *across[QUANTITIES + 1][RING];  /* rows blurred along x, by row index mod RING (+ a dummy) */
+  float *state[QUANTITIES][6];          /* per column: y(n - 1) and y(n - 2) of the three terms */
+  float *out[QUANTITIES];               /* the fully blurred row n */
+  int maps[3];                          /* per channel: MAP_SSIM | MAP_EDGE, the maps that count */
+  int active[QUANTITIES], active_count; /* the quantities blurred */
+  v128_t acc[3][6];                     /* per channel: the six sums (two lanes) ... */
+  double tail[3][6];                    /* ... and those of the last w % 4 columns */
+} Scale;
+
+static Scale scale[NUM_SCALES];
+static int scale_count;
+static struct {
+  float *product[9];               /* x1 x1, x2 x2, x1 x2 of the row being blurred, per channel */
+  float *lanes_in, *lanes_out;     /* 16 interleaved rows (lanes_in: 2N zeros, w values, N zeros) */
+  float *zero;                     /* a row of zeros */
+} st;
+
+static Image level[2][NUM_SCALES];   /* the exact path's images */
+static int level_count, job_width, job_height;
+static int image_background[2];
+static uint8_t *rgba_row;
+
+static const double WEIGHTS_21[108];
+static double final_score(int version, const ScaleNorms *scales, int count);
+
+/* Which maps of channel c count at scale s of `count` (weights indexed as final_score does). */
+static int maps_needed(int c, int s, int count) {
+  const double *w = WEIGHTS_21 + (c * count + s) * 6;   /* n = 1, 4: ssim, artifact, detail lost */
+  int need = 0;
+  if (w[0] != 0.0 || w[3] != 0.0) need |= MAP_SSIM;
+  if (w[1] != 0.0 || w[2] != 0.0 || w[4] != 0.0 || w[5] != 0.0) need |= MAP_EDGE;
+  return need;
+}
+
+static uint64_t align16(uint64_t n) { return (n + 15u) & ~(uint64_t)15u; }
+
+static inline int at_least(int v, int lo) { return v < lo ? lo : v; }
+
+/* Rows of the widest scale that alloc_pipeline takes once; per scale it takes scale_rows(). */
+#define SHARED_ROWS (9 + 1 + 3 + 16 + 16)
+
+/* The quantities scale s of `count` blurs (into active[], if given): 5 for a channel whose SSIM map
+ * counts, 2 (the means) for one whose edge maps alone count, 0 otherwise. */
+static int active_quantities(int s, int count, int maps[3], int active[QUANTITIES]) {
+  int n = 0;
+  for (int c = 0; c < 3; c++) {
+    int need = maps_needed(c, s, count);
+    if (maps) maps[c] = need;
+    int quantities = need & MAP_SSIM ? 5 : need ? 2 : 0;
+    for (int k = 0; k < quantities; k++, n++)
+      if (active) active[n] = 5 * c + k;
+  }
+  return n;
+}
+
+static uint64_t scale_rows(int active_count) {
+  return 2 * 2 * 3 + 2 * 3 * XYB_RING + (uint64_t)(active_count + 1) * RING + (uint64_t)active_count * 7;
+}
+
+/* The scales of a pw x ph job (padded): the reference's rule, each while the previous is >= 8 x 8. */
+static int scale_sizes(int pw, int ph, int w[NUM_SCALES], int h[NUM_SCALES]) {
+  int count = 1;
+  w[0] = pw;
+  h[0] = ph;
+  while (count < NUM_SCALES && w[count - 1] >= MIN_SIZE && h[count - 1] >= MIN_SIZE) {
+    w[count] = (w[count - 1] + 1) / 2;
+    h[count] = (h[count - 1] + 1) / 2;
+    count++;
+  }
+  return count;
+}
+
+/* Heap bytes alloc_pipeline takes (s2_bytes_needed). */
+static uint64_t pipeline_bytes(int width, int height) {
+  int w[NUM_SCALES], h[NUM_SCALES];
+  int count = scale_sizes(at_least(width, MIN_SIZE), at_least(height, MIN_SIZE), w, h);
+  uint64_t bytes = align16((uint64_t)width * 4) + SHARED_ROWS * align16((uint64_t)w[0] * 4) + align16(16 * 3 * BLUR_N * 4);
+  for (int s = 0; s < count; s++) bytes += scale_rows(active_quantities(s, count, 0, 0)) * align16((uint64_t)w[s] * 4);
+  return bytes;
+}
+
+static void alloc_pipeline(int width, int height) {
+  int w[NUM_SCALES], h[NUM_SCALES];
+  job_width = width;
+  job_height = height;
+  scale_count = scale_sizes(at_least(width, MIN_SIZE), at_least(height, MIN_SIZE), w, h);
+  uint64_t n = (uint64_t)w[0];
+  rgba_row = alloc_bytes((uint64_t)width * 4);
+  for (int k = 0; k < 9; k++) st.product[k] = alloc_floats(n);
+  st.zero = alloc_zero_floats(n);
+  for (int k = 0; k < 3; k++) mix[k] = alloc_floats(n);
+  st.lanes_in = alloc_floats(16 * (n + 3 * BLUR_N));
+  st.lanes_out = alloc_floats(16 * n);
+  for (int s = 0; s < scale_count; s++) {
+    Scale *sc = &scale[s];
+    uint64_t sw = (uint64_t)w[s];
+    sc->w = w[s];
+    sc->h = h[s];
+    for (int k = 0; k < 2; k++)
+      for (int i = 0; i < 2; i++)
+        for (int c = 0; c < 3; c++) sc->linear[k][i][c] = alloc_floats(sw);
+    for (int k = 0; k < 2; k++)
+      for (int c = 0; c < 3; c++)
+        for (int r = 0; r < XYB_RING; r++) sc->xyb[k][c][r] = alloc_floats(sw);
+    sc->active_count = active_quantities(s, scale_count, sc->maps, sc->active);
+    for (int i = 0; i <= sc->active_count; i++) {
+      int q = i < sc->active_count ? sc->active[i] : QUANTITIES;
+      for (int r = 0; r < RING; r++) sc->across[q][r] = alloc_floats(sw);
+      if (q == QUANTITIES) continue;
+      for (int k = 0; k < 6; k++) sc->state[q][k] = alloc_floats(sw);
+      sc->out[q] = alloc_floats(sw);
+    }
+  }
+}
+
+/* Before each pass: the recursions start from zero, the sums too. */
+static void reset_pipeline(void) {
+  for (int s = 0; s < scale_count; s++) {
+    Scale *sc = &scale[s];
+    sc->next_step = 1 - BLUR_N;
+    for (int i = 0; i < sc->active_count; i++)
+      for (int k = 0; k < 6; k++)
+        for (int x = 0; x < sc->w; x++) sc->state[sc->active[i]][k][x] = 0.0f;
+    for (int c = 0; c < 3; c++)
+      for (int k = 0; k < 6; k++) sc->acc[c][k] = wasm_f64x2_splat(0.0), sc->tail[c][k] = 0.0;
+  }
+}
+
+static inline void transpose4(v128_t *a, v128_t *b, v128_t *c, v128_t *d) {
+  v128_t t0 = wasm_i32x4_shuffle(*a, *b, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(*a, *b, 2, 6, 3, 7);
+  v128_t t2 = wasm_i32x4_shuffle(*c, *d, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(*c, *d, 2, 6, 3, 7);
+  *a = wasm_i32x4_shuffle(t0, t2, 0, 1, 4, 5);
+  *b = wasm_i32x4_shuffle(t0, t2, 2, 3, 6, 7);
+  *c = wasm_i32x4_shuffle(t1, t3, 0, 1, 4, 5);
+  *d = wasm_i32x4_shuffle(t1, t3, 2, 3, 6, 7);
+}
+
+/*
+ * blur_4_rows on up to 16 rows at once, in groups of 4 lanes: lanes[16 x + 4 g + k] = in[4 g + k][x],
+ * so every load and store is one contiguous vector. Each lane runs blur_row's operations in the
+ * same order. The four groups are independent recursions that the CPU overlaps: one step of one
+ * group is a chain of dependent instructions (the emulated fused multiply-add), so a single group
+ * per step would leave it waiting; their state stays in memory (kept in registers, the 24 vectors
+ * spill in worse places). 1.7-1.8x faster per row than one group at a time in V8.
+ */
+static v128_t across_state[6][4];
+
+static void blur_across(const float *const in[16], float *const out[16], int groups, int w) {
+  float *lanes = st.lanes_in + 16 * 2 * BLUR_N;
+  for (int i = -16 * 2 * BLUR_N; i < 0; i++) lanes[i] = 0.0f;
+  for (int i = 16 * w; i < 16 * (w + BLUR_N); i++) lanes[i] = 0.0f;
+  for (int g = 0; g < groups; g++) {
+    const float *const *row = in + 4 * g;
+    int x = 0;
+    for (; x + 4 <= w; x += 4) {
+      v128_t a = wasm_v128_load(row[0] + x), b = wasm_v128_load(row[1] + x), c = wasm_v128_load(row[2] + x),
+             d = wasm_v128_load(row[3] + x);
+      transpose4(&a, &b, &c, &d);
+      wasm_v128_store(lanes + 16 * x + 4 * g, a);
+      wasm_v128_store(lanes + 16 * x + 16 + 4 * g, b);
+      wasm_v128_store(lanes + 16 * x + 32 + 4 * g, c);
+      wasm_v128_store(lanes + 16 * x + 48 + 4 * g, d);
+    }
+    for (; x < w; x++)
+      for (int k = 0; k < 4; k++) lanes[16 * x + 4 * g + k] = row[k][x];
+  }
+
+  const v128_t n1 = wasm_f32x4_splat(blur_n2[0]), n3 = wasm_f32x4_splat(blur_n2[1]), n5 = wasm_f32x4_splat(blur_n2[2]);
+  const v128_t m1 = wasm_f64x2_splat(-blur_d1[0]), m3 = wasm_f64x2_splat(-blur_d1[1]), m5 = wasm_f64x2_splat(-blur_d1[2]);
+  for (int k = 0; k < 6; k++)
+    for (int g = 0; g < groups; g++) across_state[k][g] = wasm_f32x4_splat(0);
+  v128_t *restrict p1 = across_state[0], *restrict p3 = across_state[1], *restrict p5 = across_state[2];  /* y(n - 1) */
+  v128_t *restrict q1 = across_state[3], *restrict q3 = across_state[4], *restrict q5 = across_state[5];  /* y(n - 2) */
+  float *res = st.lanes_out;
+  for (int x = 1 - BLUR_N; x < w; x++) {
+    const float *l = lanes + 16 * (x - BLUR_N - 1), *r = lanes + 16 * (x + BLUR_N - 1);
+#pragma clang loop unroll(disable)
+    for (int g = 0; g < groups; g++) {
+      v128_t sum = wasm_f32x4_add(wasm_v128_load(l + 4 * g), wasm_v128_load(r + 4 * g));
+      v128_t a1 = p1[g], a3 = p3[g], a5 = p5[g];
+      v128_t o1 = fma4(m1, a1, wasm_f32x4_sub(wasm_f32x4_mul(sum, n1), q1[g]));
+      v128_t o3 = fma4(m3, a3, wasm_f32x4_sub(wasm_f32x4_mul(sum, n3), q3[g]));
+      v128_t o5 = fma4(m5, a5, wasm_f32x4_sub(wasm_f32x4_mul(sum, n5), q5[g]));
+      q1[g] = a1, q3[g] = a3, q5[g] = a5;
+      p1[g] = o1, p3[g] = o3, p5[g] = o5;
+      if (x >= 0) wasm_v128_store(res + 16 * x + 4 * g, wasm_f32x4_add(wasm_f32x4_add(o1, o3), o5));
+    }
+  }
+
+  for (int g = 0; g < groups; g++) {
+    float *const *row = out + 4 * g;
+    int x = 0;
+    for (; x + 4 <= w; x += 4) {
+      v128_t a = wasm_v128_load(res + 16 * x + 4 * g), b = wasm_v128_load(res + 16 * x + 16 + 4 * g),
+             c = wasm_v128_load(res + 16 * x + 32 + 4 * g), d = wasm_v128_load(res + 16 * x + 48 + 4 * g);
+      transpose4(&a, &b, &c, &d);
+      wasm_v128_store(row[0] + x, a);
+      wasm_v128_store(row[1] + x, b);
+      wasm_v128_store(row[2] + x, c);
+      wasm_v128_store(row[3] + x, d);
+    }
+    for (; x < w; x++)
+      for (int k = 0; k < 4; k++) row[k][x] = res[16 * x + 4 * g + k];
+  }
+}
+
+/* mixed_cbrt_row's value for four lanes, with the same operations (clang does not vectorise the
+ * double -> float conversions itself). */
+static inline v128_t mixed_cbrt4(v128_t v) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  v128_t f = wasm_v128_and(v, wasm_f32x4_gt(v, zero));   /* v > 0 ? v : 0 (NaN gives 0) */
+  v128_t g = wasm_i32x4_add(wasm_u32x4_trunc_sat_f32x4(wasm_f32x4_mul(wasm_f32x4_convert_u32x4(f), wasm_f32x4_splat(1.0f / 3.0f))),
+                            wasm_i32x4_splat(709958130));
+  v128_t out[2];
+  for (int half = 0; half < 2; half++) {
+    v128_t t = wasm_f64x2_promote_low_f32x4(half ? high_half(g) : g), xd = wasm_f64x2_promote_low_f32x4(half ? high_half(f) : f);
+    v128_t xx = wasm_f64x2_add(xd, xd);
+    for (int i = 0; i < 2; i++) {
+      v128_t r = wasm_f64x2_mul(wasm_f64x2_mul(t, t), t);
+      t = wasm_f64x2_div(wasm_f64x2_mul(t, wasm_f64x2_add(xx, r)), wasm_f64x2_add(wasm_f64x2_add(xd, r), r));
+    }
+    out[half] = wasm_f32x4_demote_f64x2_zero(t);
+  }
+  v128_t root = wasm_i32x4_shuffle(out[0], out[1], 0, 1, 4, 5);
+  root = wasm_v128_andnot(root, wasm_f32x4_eq(f, zero));  /* f == 0 ? 0 : root */
+  return wasm_f32x4_sub(root, wasm_f32x4_splat(cbrt_bias));
+}
+
+/* The three XYB channels of n pixels of linear RGB: xyb_row's values, each cube root taken once,
+ * four pixels per step. */
+static void xyb3_row(const float *restrict r, const float *restrict g, const float *restrict b, int n,
+                     float *restrict out0, float *restrict out1, float *restrict out2) {
+  const v128_t m00 = wasm_f64x2_splat(M00), m01 = wasm_f64x2_splat(M01), m02 = wasm_f64x2_splat(M02);
+  const v128_t m10 = wasm_f64x2_splat(M10), m11 = wasm_f64x2_splat(M11), m12 = wasm_f64x2_splat(M12);
+  const v128_t m20 = wasm_f64x2_splat(M20), m21 = wasm_f64x2_splat(M21), m22 = wasm_f64x2_splat(M22);
+  const v128_t bias = wasm_f32x4_splat(OPSIN_BIAS), half = wasm_f32x4_splat(0.5f);
+  const v128_t fourteen = wasm_f64x2_splat(14.0f), x_offset = wasm_f32x4_splat(0.42f);
+  const v128_t y_offset = wasm_f32x4_splat(0.01f), b_offset = wasm_f32x4_splat(0.55f);
+  int x = 0;
+  for (; x + 4 <= n; x += 4) {
+    v128_t rr = wasm_v128_load(r + x), gg = wasm_v128_load(g + x), bb = wasm_v128_load(b + x);
+    v128_t l = mixed_cbrt4(fma4(m00, rr, fma4(m01, gg, fma4(m02, bb, bias))));
+    v128_t m = mixed_cbrt4(fma4(m10, rr, fma4(m11, gg, fma4(m12, bb, bias))));
+    v128_t s = mixed_cbrt4(fma4(m20, rr, fma4(m21, gg, fma4(m22, bb, bias))));
+    v128_t xx = wasm_f32x4_mul(half, wasm_f32x4_sub(l, m)), yy = wasm_f32x4_mul(half, wasm_f32x4_add(l, m));
+    wasm_v128_store(out0 + x, fma4(fourteen, xx, x_offset));
+    wasm_v128_store(out1 + x, wasm_f32x4_add(yy, y_offset));
+    wasm_v128_store(out2 + x, wasm_f32x4_add(wasm_f32x4_sub(s, yy), b_offset));
+  }
+  if (x == n) return;
+  float *restrict l = mix[0], *restrict m = mix[1], *restrict s = mix[2];
+  int rest = n - x;
+  for (int i = 0; i < rest; i++) {
+    l[i] = opsin(M00, M01, M02, r[x + i], g[x + i], b[x + i]);
+    m[i] = opsin(M10, M11, M12, r[x + i], g[x + i], b[x + i]);
+    s[i] = opsin(M20, M21, M22, r[x + i], g[x + i], b[x + i]);
+  }
+  mixed_cbrt_row(l, rest);
+  mixed_cbrt_row(m, rest);
+  mixed_cbrt_row(s, rest);
+  for (int i = 0; i < rest; i++) {
+    float xx = 0.5f * (l[i] - m[i]), yy = 0.5f * (l[i] + m[i]);
+    out0[x + i] = fma_f(xx, 14.0f, 0.42f);
+    out1[x + i] = yy + 0.01f;
+    out2[x + i] = (s[i] - yy) + 0.55f;
+  }
+}
+
+/* Linear RGB of row y (padded) of image k at scale 0 into scale[0].linear[k][y % 2]: fetched
+ * through env.s2_get_row and composited over the image's background (read_image and linear_row in
+ * one step, without keeping the image). */
+static void fetch_linear_row(int k, int y) {
+  int w = job_width, pw = scale[0].w, background = image_background[k];
+  float *const *rgb = scale[0].linear[k][y & 1];
+  float *restrict r = rgb[0], *restrict g = rgb[1], *restrict b = rgb[2];
+  s2_get_row(k, y < job_height ? y : job_height - 1, rgba_row);
+  for (int x = 0; x < pw; x++) {
+    const uint8_t *p = rgba_row + 4 * (x < w ? x : w - 1);
+    uint32_t v[3] = { p[0], p[1], p[2] };
+    if (background >= 0) {
+      for (int c = 0; c < 3; c++) v[c] = (v[c] * p[3] + (uint32_t)background * (255u - p[3]) + 127u) / 255u;
+    }
+    r[x] = srgb_to_linear[v[0]];
+    g[x] = srgb_to_linear[v[1]];
+    b[x] = srgb_to_linear[v[2]];
+  }
+}
+
+/* One step n of blur_columns for quantity q of scale sc: sc->out[q] = the blurred row n (n >= 0). */
+static void column_step(Scale *sc, int q, int n) {
+  const v128_t n1_d = wasm_f64x2_splat(blur_n2[0]), n3_d = wasm_f64x2_splat(blur_n2[1]), n5_d = wasm_f64x2_splat(blur_n2[2]);
+  const v128_t d1_d = wasm_f64x2_splat(blur_d1[0]), d3_d = wasm_f64x2_splat(blur_d1[1]), d5_d = wasm_f64x2_splat(blur_d1[2]);
+  int w = sc->w, top = n - BLUR_N - 1, bottom = n + BLUR_N - 1;
+  const float *restrict t = top >= 0 ? sc->across[q][top % RING] : st.zero;
+  const float *restrict b = bottom < sc->h ? sc->across[q][bottom % RING] : st.zero;
+  float *restrict a1 = sc->state[q][0], *restrict a3 = sc->state[q][1], *restrict a5 = sc->state[q][2];
+  float *restrict b1 = sc->state[q][3], *restrict b3 = sc->state[q][4], *restrict b5 = sc->state[q][5];
+  float *restrict o = sc->out[q];
+  int x = 0;
+  for (; x + 4 <= w; x += 4) {
+    v128_t sum = wasm_f32x4_add(wasm_v128_load(t + x), wasm_v128_load(b + x));
+    v128_t p1 = wasm_v128_load(a1 + x), p3 = wasm_v128_load(a3 + x), p5 = wasm_v128_load(a5 + x);
+    v128_t y1 = fma4(n1_d, sum, wasm_f32x4_neg(fma4(d1_d, p1, wasm_v128_load(b1 + x))));
+    v128_t y3 = fma4(n3_d, sum, wasm_f32x4_neg(fma4(d3_d, p3, wasm_v128_load(b3 + x))));
+    v128_t y5 = fma4(n5_d, sum, wasm_f32x4_neg(fma4(d5_d, p5, wasm_v128_load(b5 + x))));
+    wasm_v128_store(b1 + x, p1);
+    wasm_v128_store(b3 + x, p3);
+    wasm_v128_store(b5 + x, p5);
+    wasm_v128_store(a1 + x, y1);
+    wasm_v128_store(a3 + x, y3);
+    wasm_v128_store(a5 + x, y5);
+    wasm_v128_store(o + x, wasm_f32x4_add(wasm_f32x4_add(y1, y3), y5));
+  }
+  const float n1 = blur_n2[0], n3 = blur_n2[1], n5 = blur_n2[2], d1 = blur_d1[0], d3 = blur_d1[1], d5 = blur_d1[2];
+  for (; x < w; x++) {
+    float sum = t[x] + b[x];
+    float y1 = fma_f(sum, n1, -fma_f(a1[x], d1, b1[x]));
+    float y3 = fma_f(sum, n3, -fma_f(a3[x], d3, b3[x]));
+    float y5 = fma_f(sum, n5, -fma_f(a5[x], d5, b5[x]));
+    b1[x] = a1[x];
+    b3[x] = a3[x];
+    b5[x] = a5[x];
+    a1[x] = y1;
+    a3[x] = y3;
+    a5[x] = y5;
+    o[x] = y1 + y3 + y5;
+  }
+}
+
+/* The edge maps' part of terms4 (the SSIM sums stay 0). */
+static inline void edge_terms4(const float *x1, const float *x2, const float *mu1, const float *mu2, v128_t acc[6]) {
+  const v128_t one = wasm_f64x2_splat(1.0), zero = wasm_f64x2_splat(0.0);
+  v128_t e1 = wasm_f32x4_abs(wasm_f32x4_sub(wasm_v128_load(x1), wasm_v128_load(mu1)));
+  v128_t e2 = wasm_f32x4_abs(wasm_f32x4_sub(wasm_v128_load(x2), wasm_v128_load(mu2)));
+  for (int half = 0; half < 2; half++) {
+    v128_t a = half ? high_half(e1) : e1, b = half ? high_half(e2) : e2;
+    v128_t d = wasm_f64x2_sub(wasm_f64x2_div(wasm_f64x2_add(one, wasm_f64x2_promote_low_f32x4(b)),
+                                             wasm_f64x2_add(one, wasm_f64x2_promote_low_f32x4(a))), one);
+    v128_t artifact = wasm_f64x2_max(d, zero), lost = wasm_f64x2_max(wasm_f64x2_neg(d), zero);
+    acc[2] = wasm_f64x2_add(acc[2], artifact);
+    acc[3] = wasm_f64x2_add(acc[3], fourth2(artifact));
+    acc[4] = wasm_f64x2_add(acc[4], lost);
+    acc[5] = wasm_f64x2_add(acc[5], fourth2(lost));
+  }
+}
+
+/* Column step n of every active quantity of scale sc, then row n (if n >= 0) into the sums. */
+static void step(Scale *sc, int n) {
+  for (int i = 0; i < sc->active_count; i++) column_step(sc, sc->active[i], n);
+  if (n < 0) return;
+  int w = sc->w;
+  for (int c = 0; c < 3; c++) {
+    if (!sc->maps[c]) continue;
+    const float *x1 = sc->xyb[0][c][n % XYB_RING], *x2 = sc->xyb[1][c][n % XYB_RING];
+    const float *mu1 = sc->out[5 * c], *mu2 = sc->out[5 * c + 1];
+    int x = 0;
+    if (sc->maps[c] & MAP_SSIM) {
+      const float *s11 = sc->out[5 * c + 2], *s22 = sc->out[5 * c + 3], *s12 = sc->out[5 * c + 4];
+      for (; x + 4 <= w; x += 4) terms4(x1 + x, x2 + x, mu1 + x, mu2 + x, s11 + x, s22 + x, s12 + x, sc->acc[c]);
+      for (; x < w; x++) pixel_terms(mu1[x], mu2[x], s11[x], s22[x], s12[x], x1[x], x2[x], sc->tail[c]);
+    } else {
+      /* pixel_terms with the variances of a flat patch: its SSIM sums are dropped in finish(). */
+      for (; x + 4 <= w; x += 4) edge_terms4(x1 + x, x2 + x, mu1 + x, mu2 + x, sc->acc[c]);
+      for (; x < w; x++) pixel_terms(mu1[x], mu2[x], mu1[x] * mu1[x], mu2[x] * mu2[x], mu1[x] * mu2[x], x1[x], x2[x], sc->tail[c]);
+    }
+  }
+}
+
+/*
+ * Row y of scale s has arrived in scale[s].linear[.][y % 2] (rows must arrive in order 0, 1, 2 ...):
+ * XYB, the blur inputs, the blur along the row; the next scale's row when y completes one; then the
+ * column step that row y completes.
+ */
+static void push_row(int s, int y) {
+  Scale *sc = &scale[s];
+  int w = sc->w, slot = y % RING, xyb_slot = y % XYB_RING;
+  for (int k = 0; k < 2; k++) {
+    float *const *rgb = sc->linear[k][y & 1];
+    xyb3_row(rgb[0], rgb[1], rgb[2], w, sc->xyb[k][0][xyb_slot], sc->xyb[k][1][xyb_slot], sc->xyb[k][2][xyb_slot]);
+  }
+  const float *source[QUANTITIES];
+  for (int c = 0; c < 3; c++) {
+    const float *restrict x1 = sc->xyb[0][c][xyb_slot], *restrict x2 = sc->xyb[1][c][xyb_slot];
+    source[5 * c] = x1;
+    source[5 * c + 1] = x2;
+    if (!(sc->maps[c] & MAP_SSIM)) continue;
+    float *restrict p11 = st.product[3 * c], *restrict p22 = st.product[3 * c + 1], *restrict p12 = st.product[3 * c + 2];
+    for (int x = 0; x < w; x++) {
+      p11[x] = x1[x] * x1[x];
+      p22[x] = x2[x] * x2[x];
+      p12[x] = x1[x] * x2[x];
+    }
+    source[5 * c + 2] = p11;
+    source[5 * c + 3] = p22;
+    source[5 * c + 4] = p12;
+  }
+  const float *in[QUANTITIES + 1];
+  float *out[QUANTITIES + 1];
+  int i = 0;
+  for (; i < sc->active_count; i++) in[i] = source[sc->active[i]], out[i] = sc->across[sc->active[i]][slot];
+  for (; i % 4; i++) in[i] = st.zero, out[i] = sc->across[QUANTITIES][slot];  /* unused lanes */
+  if (i) blur_across(in, out, i / 4, w);
+
+  /* Rows 2 oy and 2 oy + 1 (or 2 oy alone, at an odd bottom edge) make row oy of scale s + 1. */
+  int single = !(y & 1);
+  if (s + 1 < scale_count && (!single || y == sc->h - 1)) {
+    Scale *next = &scale[s + 1];
+    int oy = y / 2;
+    for (int k = 0; k < 2; k++) {
+      float *const *bottom = sc->linear[k][y & 1];
+      float *const *top = single ? bottom : sc->linear[k][(y - 1) & 1];
+      downscale_row((const float *const *)top, (const float *const *)bottom, single, w, next->w, next->linear[k][oy & 1]);
+    }
+    push_row(s + 1, oy);
+  }
+  /* Step n reads rows n - N - 1 to n + N - 1; row y completes step y - N + 1. */
+  for (; sc->next_step <= y - BLUR_N + 1; sc->next_step++) step(sc, sc->next_step);
+}
+
+/* After the last row of scale s: the remaining steps (rows past the bottom are zero) and the norms. */
+static void finish(int s, ScaleNorms *out) {
+  Scale *sc = &scale[s];
+  for (; sc->next_step < sc->h; sc->next_step++) step(sc, sc->next_step);
+  double per = 1.0 / ((double)sc->w * sc->h);
+  for (int c = 0; c < 3; c++) {
+    double sum[6];
+    for (int k = 0; k < 6; k++) sum[k] = wasm_f64x2_extract_lane(sc->acc[c][k], 0) + wasm_f64x2_extract_lane(sc->acc[c][k], 1) + sc->tail[c][k];
+    if (!(sc->maps[c] & MAP_SSIM)) sum[0] = sum[1] = 0.0;
+    out->ssim[c][0] = per * sum[0];
+    out->ssim[c][1] = __builtin_sqrt(__builtin_sqrt(per * sum[1]));
+    out->edge[c][0] = per * sum[2];
+    out->edge[c][1] = __builtin_sqrt(__builtin_sqrt(per * sum[3]));
+    out->edge[c][2] = per * sum[4];
+    out->edge[c][3] = __builtin_sqrt(__builtin_sqrt(per * sum[5]));
+  }
+}
+
+/* One streaming pass over both images: the 2.1 score. */
+static double stream_score(void) {
+  reset_pipeline();
+  for (int y = 0; y < scale[0].h; y++) {
+    fetch_linear_row(0, y);
+    fetch_linear_row(1, y);
+    push_row(0, y);
+  }
+  ScaleNorms norms[NUM_SCALES];
+  for (int s = 0; s < scale_count; s++) finish(s, &norms[s]);
+  return final_score(21, norms, scale_count);
 }
 
 /* ------------------------------------------------------------------------------------------- */
@@ -797,32 +1326,48 @@ static double final_score(int version, const ScaleNorms *scales, int count) {
 /* ------------------------------------------------------------------------------------------- */
 /* Entry points.                                                                                 */
 
-static inline int at_least(int v, int lo) { return v < lo ? lo : v; }
 
-static uint64_t align16(uint64_t n) { return (n + 15u) & ~(uint64_t)15u; }
-
-/*
- * Bytes of heap s2_score allocates for a width x height job (after padding to 8): the caller can
- * add the module's static area (the heap base) to get the linear memory it needs.
- */
-EXPORT(s2_bytes_needed) double s2_bytes_needed(int32_t width, int32_t height) {
-  uint64_t w = (uint64_t)at_least(width, MIN_SIZE), h = (uint64_t)at_least(height, MIN_SIZE);
-  uint64_t bytes = align16(w * 4) + 2 * align16(w * h * 3);
-  uint64_t sw = w, sh = h;
-  for (int s = 1; s < NUM_SCALES && sw >= MIN_SIZE && sh >= MIN_SIZE; s++) {
-    sw = (sw + 1) / 2;
-    sh = (sh + 1) / 2;
-    bytes += 6 * align16(sw * sh * 4);
+/* The exact path's smaller scales: 2 images x 3 float planes each. */
+static uint64_t scales_bytes(uint64_t w, uint64_t h) {
+  uint64_t bytes = 0;
+  for (int s = 1; s < NUM_SCALES && w >= MIN_SIZE && h >= MIN_SIZE; s++) {
+    w = (w + 1) / 2;
+    h = (h + 1) / 2;
+    bytes += 6 * align16(w * h * 4);
   }
-  bytes += 7 * align16(w * h * 4);
-  bytes += 6 * align16(w * 4) + 4 * align16((w + 3 * BLUR_N) * 4) + (BLUR_N + 1 + 6 + 2 + 3) * align16(w * 4);
-  return (double)bytes;
+  return bytes;
 }
 
-/* Reads image `which` as packed 8-bit RGB, padded to pw x ph by repeating the last row/column.
- * With background >= 0, colour is composited over that grey level (0-255) in sRGB values. */
-static uint8_t *read_image(int which, int w, int h, int pw, int ph, int background, uint8_t *rgba_row) {
-  uint8_t *out = alloc_bytes((uint64_t)pw * ph * 3);
+/* Heap bytes of the exact path (score_exact). */
+static uint64_t exact_bytes(int width, int height) {
+  uint64_t w = (uint64_t)at_least(width, MIN_SIZE), h = (uint64_t)at_least(height, MIN_SIZE);
+  uint64_t bytes = align16(w * 4) + scales_bytes(w, h);
+  bytes += 2 * align16(w * h * 3) + 7 * align16(w * h * 4);
+  bytes += 6 * align16(w * 4) + 4 * align16((w + 3 * BLUR_N) * 4) + (BLUR_N + 1 + 6 + 2 + 3) * align16(w * 4);
+  return bytes;
+}
+
+/* The streaming path needs about 2 KB per column whatever the height, the exact path about
+ * 42 bytes per pixel: for images under about 50 rows, s2_score takes the exact path (same score). */
+static int exact_is_smaller(int width, int height) {
+  return exact_bytes(width, height) < pipeline_bytes(width, height);
+}
+
+/*
+ * Bytes of heap a width x height job allocates (after padding to 8): the caller can add the
+ * module's static area (the heap base) to get the linear memory it needs. mode: 0 for s2_score
+ * on version 2.1 (the smaller of the two paths), 1 for the exact path (version 2.0, exact 2.1),
+ * 2 for a scorer (s2_reference + s2_compare: the streaming path).
+ */
+EXPORT(s2_bytes_needed) double s2_bytes_needed(int32_t width, int32_t height, int32_t mode) {
+  uint64_t exact = exact_bytes(width, height), streaming = pipeline_bytes(width, height);
+  return (double)(mode == 1 ? exact : mode == 2 ? streaming : exact < streaming ? exact : streaming);
+}
+
+/* Reads image `which` into `out` (pw x ph packed 8-bit RGB), padded by repeating the last
+ * row/column. With background >= 0, colour is composited over that grey level (0-255) in sRGB
+ * values. */
+static void read_image(int which, int w, int h, int pw, int ph, int background, uint8_t *rgba_row, uint8_t *out) {
   for (int y = 0; y < ph; y++) {
     uint8_t *dst = out + (uint64_t)y * pw * 3;
     s2_get_row(which, y < h ? y : h - 1, rgba_row);
@@ -835,10 +1380,9 @@ static uint8_t *read_image(int which, int w, int h, int pw, int ph, int backgrou
       }
     }
   }
-  return out;
 }
 
-static void alloc_work(int w) {
+static void alloc_rows(int w) {
   row_r = alloc_floats((uint64_t)w);
   row_g = alloc_floats((uint64_t)w);
   row_b = alloc_floats((uint64_t)w);
@@ -846,6 +1390,10 @@ static void alloc_work(int w) {
   for (int i = 0; i < 3; i++) mix[i] = alloc_floats((uint64_t)w);
   row_g2 = alloc_floats((uint64_t)w);
   row_b2 = alloc_floats((uint64_t)w);
+}
+
+static void alloc_work(int w) {
+  alloc_rows(w);
   for (int i = 0; i < 4; i++) pad_rows[i] = alloc_floats((uint64_t)w + 3 * BLUR_N);
   for (int i = 0; i < BLUR_N + 1; i++) saved[i] = alloc_floats((uint64_t)w);
   for (int i = 0; i < 6; i++) state[i] = alloc_floats((uint64_t)w);
@@ -853,26 +1401,26 @@ static void alloc_work(int w) {
   out_row = alloc_floats((uint64_t)w);
 }
 
-/*
- * Scores the distorted image (which 1) against the reference (which 0), both width x height
- * straight RGBA8 fetched row by row through env.s2_get_row. background: -1 to ignore alpha, or a
- * grey level 0-255 to composite both images over. version: 21 for SSIMULACRA 2.1 (the current
- * metric), 20 for 2.0. Returns the score (100 = identical).
- */
-EXPORT(s2_score) double s2_score(int32_t width, int32_t height, int32_t background, int32_t version) {
+static void check_args(int32_t width, int32_t height, int32_t background) {
   if (width < 1 || height < 1 || width > MAX_DIM || height > MAX_DIM || background > 255) fail(FAIL_BAD_ARGUMENT);
-  if (version != 20 && version != 21) fail(FAIL_BAD_ARGUMENT);
+}
+
+static void setup(int version) {
   compat20 = version == 20;
   build_srgb_table(version);
   build_kernel();
   cbrt_bias = cbrt_f(OPSIN_BIAS);
+}
+
+/* Allocates both images' storage for a width x height job, padded to at least 8 x 8: level[k][s]
+ * ([0] reference, [1] distorted), scale 0 as 8-bit RGB. */
+static void alloc_levels(int width, int height) {
   int pw = at_least(width, MIN_SIZE), ph = at_least(height, MIN_SIZE);
-  uint8_t *rgba_row = alloc_bytes((uint64_t)width * 4);
-  static Image level[2][NUM_SCALES];  /* zeroed: the instance runs once */
-  for (int k = 0; k < 2; k++) {
-    level[k][0] = (Image){ .w = pw, .h = ph, .rgb8 = read_image(k, width, height, pw, ph, background, rgba_row) };
-  }
-  /* Allocate every smaller scale up front, so the work area below is the last (largest) block. */
+  job_width = width;
+  job_height = height;
+  rgba_row = alloc_bytes((uint64_t)width * 4);
+  for (int k = 0; k < 2; k++) level[k][0] = (Image){ .w = pw, .h = ph, .rgb8 = alloc_bytes((uint64_t)pw * ph * 3) };
+  /* Allocate every smaller scale up front, so the work area is the last (largest) block. */
   int count = 1;
   while (count < NUM_SCALES && level[0][count - 1].w >= MIN_SIZE && level[0][count - 1].h >= MIN_SIZE) {
     for (int k = 0; k < 2; k++) {
@@ -883,11 +1431,25 @@ EXPORT(s2_score) double s2_score(int32_t width, int32_t height, int32_t backgrou
     }
     count++;
   }
+  level_count = count;
+}
+
+static void read_level0(int which, int background) {
+  Image *im = &level[which][0];
+  read_image(which, job_width, job_height, im->w, im->h, background, rgba_row, (uint8_t *)im->rgb8);
+}
+
+/* The exact path: seven planes of the scale-0 size, each blurred on its own (version 2.0 always). */
+static double score_exact(int32_t width, int32_t height, int32_t background, int32_t version) {
+  setup(version);
+  alloc_levels(width, height);
+  read_level0(0, background);
+  read_level0(1, background);
+  int pw = level[0][0].w, ph = level[0][0].h;
   for (int i = 0; i < 7; i++) work[i] = alloc_floats((uint64_t)pw * ph);
   alloc_work(pw);
-
   ScaleNorms norms[NUM_SCALES];
-  for (int s = 0; s < count; s++) {
+  for (int s = 0; s < level_count; s++) {
     if (s > 0) {
       downscale(&level[0][s - 1], &level[0][s]);
       downscale(&level[1][s - 1], &level[1][s]);
@@ -897,7 +1459,53 @@ EXPORT(s2_score) double s2_score(int32_t width, int32_t height, int32_t backgrou
       channel_norms(c, level[0][s].w, level[0][s].h, &norms[s]);
     }
   }
-  return final_score(version, norms, count);
+  return final_score(version, norms, level_count);
+}
+
+static int reference_ready;
+
+/*
+ * Starts a scorer (version 2.1, streaming path) for a width x height reference (which 0, straight
+ * RGBA8) composited over grey `background` (-1: alpha ignored): allocates everything s2_compare
+ * needs. Once per instance.
+ */
+EXPORT(s2_reference) void s2_reference(int32_t width, int32_t height, int32_t background) {
+  check_args(width, height, background);
+  if (reference_ready) fail(FAIL_BAD_ARGUMENT);
+  setup(21);
+  alloc_pipeline(width, height);
+  image_background[0] = background;
+  reference_ready = 1;
+}
+
+/*
+ * SSIMULACRA 2.1 of the distorted image (which 1) against the reference given to s2_reference,
+ * composited over grey `background` (-1: alpha ignored). Both images are fetched again on every
+ * call (row by row, nothing of them is kept); any number of calls, each in the same memory.
+ */
+EXPORT(s2_compare) double s2_compare(int32_t background) {
+  if (reference_ready != 1 || background > 255) fail(FAIL_BAD_ARGUMENT);
+  image_background[1] = background;
+  return stream_score();
+}
+
+/*
+ * Scores the distorted image (which 1) against the reference (which 0), both width x height
+ * straight RGBA8 fetched row by row through env.s2_get_row. background: -1 to ignore alpha, or a
+ * grey level 0-255 to composite both images over. version: 21 for SSIMULACRA 2.1 (the current
+ * metric), 20 for 2.0. exact: 1 runs 2.1 on the exact path (2.0 always does, and so does 2.1
+ * when that takes less memory: images under about 50 rows). Returns the score (100 = identical).
+ * Once per instance.
+ */
+EXPORT(s2_score) double s2_score(int32_t width, int32_t height, int32_t background, int32_t version, int32_t exact) {
+  check_args(width, height, background);
+  if ((version != 20 && version != 21) || reference_ready) fail(FAIL_BAD_ARGUMENT);
+  if (version == 20 || exact || exact_is_smaller(width, height)) {
+    reference_ready = -1;  /* once per instance; s2_compare refuses */
+    return score_exact(width, height, background, version);
+  }
+  s2_reference(width, height, background);
+  return s2_compare(background);
 }
 
 /* The linear memory this instance uses now (bytes), for measurements. */
