@@ -42,11 +42,12 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive), target));
   const spent = searches.reduce((sum, s) => sum + s.encodes, 0);
   const reaching = searches.filter((s) => s.search.best.score >= s.target);
-  if (reaching.length === 0) {
+  const lossy = reaching.length ? reaching.reduce((a, b) => (b.search.best.bytes.length < a.search.best.bytes.length ? b : a)) : undefined;
+  for (const s of searches) if (s !== lossy) s.scorer.dispose();
+  if (!lossy) {
     const fallback = await bestLossless(image, source);
     return { ...fallback, encodes: fallback.encodes + spent };
   }
-  const lossy = reaching.reduce((a, b) => (b.search.best.bytes.length < a.search.best.bytes.length ? b : a));
   const lossyResult = await finishSearch(image, lossy);
   const result = { ...lossyResult, encodes: lossyResult.encodes + spent - lossy.encodes };
   if (image.opaque) return result;

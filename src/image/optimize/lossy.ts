@@ -8,7 +8,7 @@
  * search ends at a very high quality is searched again with full-resolution chroma (FullChroma).
  */
 import type { Raster } from "../raster";
-import { ssimulacra2 } from "../score/ssimulacra2";
+import { createScorer, type Ssimulacra2Scorer } from "../score/ssimulacra2";
 import type { FullChroma, LossyEncoder } from "./lossy-formats";
 import type { Encoded } from "./outcome";
 import { makeProxy, mosaic, type Proxy } from "./proxy";
@@ -21,20 +21,24 @@ const FULL_SIZE_RETRIES = 3;
 /** Extra score a search on a proxy aims for, so the whole image still meets the target. */
 export const PROXY_MARGIN = 1.5;
 
-async function scoreEncoded(proxy: Proxy, encoder: LossyEncoder, bytes: Uint8Array): Promise<number> {
+/** Scores the same tiles of a full-size output against the proxy. */
+async function scoreEncoded(found: ProxySearch, bytes: Uint8Array): Promise<number> {
+  const { proxy, encoder, scorer } = found;
   const decoded = await encoder.decode(bytes);
-  return ssimulacra2(proxy.raster, mosaic(decoded, proxy.tiles, proxy.columns));
+  return scorer.score(mosaic(decoded, proxy.tiles, proxy.columns));
 }
 
 /** Encodes the proxy at `quality` and scores it. */
-async function trial(proxy: Proxy, encoder: LossyEncoder, quality: number): Promise<Trial> {
+async function trial(proxy: Proxy, scorer: Ssimulacra2Scorer, encoder: LossyEncoder, quality: number): Promise<Trial> {
   const bytes = await encoder.encode(proxy.raster, quality);
   const decoded = await encoder.decode(bytes);
-  return { quality, bytes, score: await ssimulacra2(proxy.raster, decoded) };
+  return { quality, bytes, score: await scorer.score(decoded) };
 }
 
 export interface ProxySearch {
   proxy: Proxy;
+  /** Scores candidates against the proxy; one instance for every trial. Dispose when done. */
+  scorer: Ssimulacra2Scorer;
   encoder: LossyEncoder;
   /** The score aimed for: the target, plus PROXY_MARGIN when the proxy is a sample of tiles. */
   target: number;
@@ -46,9 +50,10 @@ export interface ProxySearch {
 /** The quality search on the image's proxy (the image itself when small). */
 export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target: number): Promise<ProxySearch> {
   const proxy = makeProxy(image);
+  const scorer = createScorer(proxy.raster);
   const aim = proxy.raster === image ? target : target + PROXY_MARGIN;
-  const search = await searchQuality((q) => trial(proxy, encoder, q), aim, encoder.space(aim));
-  const first: ProxySearch = { proxy, encoder, target: aim, search, encodes: search.trials.length };
+  const search = await searchQuality((q) => trial(proxy, scorer, encoder, q), aim, encoder.space(aim));
+  const first: ProxySearch = { proxy, scorer, encoder, target: aim, search, encodes: search.trials.length };
   const full = encoder.fullChroma;
   return full && chromaLimited(first, full) ? withFullChroma(first, full) : first;
 }
@@ -63,10 +68,10 @@ function chromaLimited(found: ProxySearch, full: FullChroma): boolean {
 
 /** Searches the full-chroma encoder too and keeps the smaller passing result (else the higher score). */
 async function withFullChroma(first: ProxySearch, full: FullChroma): Promise<ProxySearch> {
-  const { proxy, target } = first;
+  const { proxy, scorer, target } = first;
   const space = { ...full.encoder.space(target), start: first.search.best.quality - full.offset };
-  const search = await searchQuality((q) => trial(proxy, full.encoder, q), target, space);
-  const second: ProxySearch = { proxy, encoder: full.encoder, target, search, encodes: search.trials.length };
+  const search = await searchQuality((q) => trial(proxy, scorer, full.encoder, q), target, space);
+  const second: ProxySearch = { proxy, scorer, encoder: full.encoder, target, search, encodes: search.trials.length };
   const winner = passes(first) && passes(second)
     ? (second.search.best.bytes.length < first.search.best.bytes.length ? second : first)
     : passes(second) || (!passes(first) && second.search.best.score > first.search.best.score) ? second : first;
@@ -75,6 +80,14 @@ async function withFullChroma(first: ProxySearch, full: FullChroma): Promise<Pro
 
 /** The full-size output for a finished search (the search's own bytes when the image was its proxy). */
 export async function finishSearch(image: Raster, found: ProxySearch): Promise<Encoded> {
+  try {
+    return await fullSize(image, found);
+  } finally {
+    found.scorer.dispose();
+  }
+}
+
+async function fullSize(image: Raster, found: ProxySearch): Promise<Encoded> {
   const { proxy, encoder, target, search } = found;
   let encodes = found.encodes;
   if (proxy.raster === image) return { bytes: search.best.bytes, format: encoder.format, quality: search.best.quality, score: search.best.score, encodes };
@@ -82,7 +95,7 @@ export async function finishSearch(image: Raster, found: ProxySearch): Promise<E
   for (let attempt = 0; ; attempt++) {
     const bytes = await encoder.encode(image, quality);
     encodes++;
-    const score = await scoreEncoded(proxy, encoder, bytes);
+    const score = await scoreEncoded(found, bytes);
     if (score >= target || attempt === FULL_SIZE_RETRIES || quality >= 100) return { bytes, format: encoder.format, quality, score, encodes };
     quality = Math.min(100, quality + FULL_SIZE_RETRY_STEP);
   }
