@@ -33,6 +33,9 @@ import { watchWasm } from "../test/worker/wasm-instances";
 import { decodeScaled } from "../src/image/codecs/jpeg-turbo";
 import { resize } from "../src/image/resample";
 import { encode as encodeJpeg } from "../src/image/codecs/jpeg";
+import { emscriptenInstance, GuardedCodec, type EmscriptenFactory } from "../src/image/codecs/instance";
+import jsquashEncoderFactory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
+import jsquashEncoderWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
 
 function rasters(body: Uint8Array, request: Request, count: number): Raster[] {
   const width = Number(request.headers.get("X-Width"));
@@ -126,7 +129,9 @@ async function memoryRoute(body: Uint8Array, request: Request, env: Env): Promis
  * Where the time of a JPEG → fit → JPEG job goes: the body is the JPEG, X-Width/X-Height the
  * output box, X-Quality the JPEG quality. Runs the three stages the pipeline runs (shrink-on-load
  * decode, Lanczos3 resize, MozJPEG encode) one after another, X-Runs times, and answers the median
- * milliseconds of each.
+ * milliseconds of each. With X-Compare-Encoders: 1 it also runs jSquash's MozJPEG 3.3.1 encoder
+ * (the one the service used before wasm/mozjpeg) on the same raster right after ours in every run,
+ * and reports its median, both file sizes and whether the files are identical.
  */
 async function stagesRoute(body: Uint8Array, request: Request): Promise<Response> {
   const plan = parseDocument({ resize: { mode: "fit", width: Number(request.headers.get("X-Width")), height: Number(request.headers.get("X-Height")) } }, "upload");
@@ -134,7 +139,9 @@ async function stagesRoute(body: Uint8Array, request: Request): Promise<Response
   const denominator = jpegShrink(info, plan);
   const runs = Number(request.headers.get("X-Runs") ?? 5);
   const quality = Number(request.headers.get("X-Quality") ?? 80);
-  const times: Record<"decode" | "resize" | "encode", number[]> = { decode: [], resize: [], encode: [] };
+  const compare = request.headers.get("X-Compare-Encoders") === "1";
+  const times: Record<"decode" | "resize" | "encode" | "jsquash", number[]> = { decode: [], resize: [], encode: [], jsquash: [] };
+  let sizes: { ours: number; jsquash: number; identical: boolean } | undefined;
   const scale = Math.min(plan.resize!.width! / info.width, plan.resize!.height! / info.height);
   for (let i = 0; i <= runs; i++) {
     let t = Date.now();
@@ -144,15 +151,40 @@ async function stagesRoute(body: Uint8Array, request: Request): Promise<Response
     const resized = await resize(decoded, Math.round(info.width * scale), Math.round(info.height * scale));
     const resizeMs = Date.now() - t;
     t = Date.now();
-    await encodeJpeg(resized, { quality, progressive: true });
+    const ours = await encodeJpeg(resized, { quality, progressive: true });
     const encodeMs = Date.now() - t;
+    if (compare) {
+      t = Date.now();
+      const theirs = await encodeJsquash(resized, quality);
+      if (i > 0) times.jsquash.push(Date.now() - t);
+      sizes = { ours: ours.length, jsquash: theirs.length, identical: ours.length === theirs.length && ours.every((byte, k) => byte === theirs[k]) };
+    }
     if (i === 0) continue; // warm-up
     times.decode.push(decodeMs);
     times.resize.push(resizeMs);
     times.encode.push(encodeMs);
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return Response.json({ denominator, decode: median(times.decode), resize: median(times.resize), encode: median(times.encode) });
+  const jsquash = compare ? { encodeJsquash: median(times.jsquash), sizes } : {};
+  return Response.json({ denominator, decode: median(times.decode), resize: median(times.resize), encode: median(times.encode), ...jsquash });
+}
+
+interface JsquashEncoderApi {
+  encode(data: Uint8ClampedArray, width: number, height: number, options: Record<string, number | boolean>): unknown;
+}
+
+const jsquashEncoder = new GuardedCodec("jsquash-jpeg-encoder", emscriptenInstance(jsquashEncoderFactory as EmscriptenFactory<JsquashEncoderApi>, jsquashEncoderWasm));
+
+/** jSquash's encoder with the settings src/image/codecs/jpeg.ts gave it (progressive 4:2:0). */
+async function encodeJsquash(image: Raster, quality: number): Promise<Uint8Array> {
+  const settings = {
+    quality, baseline: false, arithmetic: false, progressive: true, optimize_coding: true, smoothing: 0, color_space: 3, quant_table: 3,
+    trellis_multipass: false, trellis_opt_zero: false, trellis_opt_table: false, trellis_loops: 1, auto_subsample: false, chroma_subsample: 2,
+    separate_chroma_quality: false, chroma_quality: quality,
+  };
+  const out = await jsquashEncoder.run((api) => api.encode(image.data, image.width, image.height, settings));
+  if (!(out instanceof Uint8Array)) throw new Error("jSquash's encoder returned no bytes");
+  return out;
 }
 
 const ROUTES: Record<string, (body: Uint8Array, request: Request, env: Env) => Promise<Response>> = {

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Rebuilds the project's own WebAssembly from source and fails if it differs from the committed
 # modules (wasm/dist). Installs the Debian toolchains when they are missing (CI runs as root):
-# clang + lld for the kernels, emscripten + cmake + dpkg-dev for libjpeg-turbo.
+# clang + lld for the kernels, emscripten + cmake + dpkg-dev for libjpeg-turbo, emscripten + npm
+# (the source download) + patch for MozJPEG.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v clang >/dev/null && command -v wasm-ld >/dev/null || need+=(clang lld)
 command -v emcc >/dev/null && command -v cmake >/dev/null && command -v dpkg-source >/dev/null || need+=(emscripten cmake dpkg-dev)
+command -v patch >/dev/null || need+=(patch)
+command -v npm >/dev/null || [ -n "${MOZJPEG_SOURCES:-}" ] || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
@@ -20,3 +23,6 @@ done
 bash wasm/jpeg/build.sh "$tmp/jpeg.wasm" >"$tmp/jpeg.log" 2>&1 || { cat "$tmp/jpeg.log"; exit 1; }
 cmp wasm/dist/jpeg.wasm "$tmp/jpeg.wasm"
 echo "wasm/dist/jpeg.wasm is reproducible from wasm/jpeg and libjpeg-turbo 2.1.5 (Debian)"
+bash wasm/mozjpeg/build.sh "$tmp/mozjpeg.wasm" >"$tmp/mozjpeg.log" 2>&1 || { cat "$tmp/mozjpeg.log"; exit 1; }
+cmp wasm/dist/mozjpeg.wasm "$tmp/mozjpeg.wasm"
+echo "wasm/dist/mozjpeg.wasm is reproducible from wasm/mozjpeg and MozJPEG 3.2 (npm mozjpeg@8.0.0)"
