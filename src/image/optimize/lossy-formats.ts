@@ -17,6 +17,11 @@ export interface LossyEncoder {
   format: LossyFormat;
   space(target: number): SearchSpace;
   encode(image: Raster, quality: number): Promise<Uint8Array>;
+  /**
+   * A faster encode for the search on a proxy of a large image, whose pixels score about the same
+   * and whose size is about the same (the full-size output is made with `encode` and scored again).
+   */
+  proxyEncode?(image: Raster, quality: number): Promise<Uint8Array>;
   decode(bytes: Uint8Array): Promise<Raster>;
   /** The same encoder with full-resolution chroma, for images whose 4:2:0 chroma caps the score. */
   fullChroma?: FullChroma;
@@ -58,6 +63,9 @@ export function jpegEncoder(target: number, progressive: boolean, sampling: "4:2
     format: "jpeg",
     space: (t) => prior([[70, 62, 0.6], [80, 78, 0.8], [90, 88, 1.0]], t, 5, 100),
     encode: (image, quality) => jpeg.encode(image, { quality, progressive, sampling }),
+    // Baseline: the same trellis quantisation without the search for the best progressive scans,
+    // in about half the time, with 0.1-1 % more bytes and nearly the same pixels.
+    proxyEncode: (image, quality) => jpeg.encode(image, { quality, progressive: false, sampling }),
     decode: (bytes) => decodeScaled(bytes, 1),
   };
   if (sampling === "4:2:0") encoder.fullChroma = { encoder: jpegEncoder(target, progressive, "4:4:4"), above: 95, offset: 9 };
