@@ -4,7 +4,8 @@
  * search works on d = ln(100 − score), which is close to linear in quality: it keeps a bracket
  * (the highest failing and the lowest passing quality tried), steps from a single point with the
  * prior's rate, and interpolates linearly in d between two points (secant). It starts from a
- * per-format, per-target prior, so most images need 2–4 trials. When the budget is spent without
+ * per-format, per-target prior, so most images need 2–4 trials; it stops as soon as a passing trial
+ * is within one quality step's worth of score of the target (closeEnough). When the budget is spent without
  * any passing quality it keeps climbing: meeting the target matters more than the encode count.
  */
 
@@ -45,11 +46,24 @@ export async function searchQuality(evaluate: (quality: number) => Promise<Trial
     } else if (!fail || trial.quality > fail.quality) {
       fail = trial;
     }
+    if (pass && closeEnough(pass, fail, target)) break;
     next = nextQuality(pass, fail, target, space, trials);
     if (pass && trials.length >= budget) break;
   }
   const best = pass ?? trials.reduce((a, b) => (b.quality > a.quality ? b : a));
   return { best, trials };
+}
+
+/**
+ * A passing trial less than one quality step's worth of score above the target, measured on the
+ * bracket (the slope between the highest failing and the lowest passing trial): one step lower
+ * would most likely fail, so another encode would buy nothing. Without a failing trial the slope is
+ * unknown (the prior's can be off by 2× near 100) and the search goes on.
+ */
+function closeEnough(pass: Trial, fail: Trial | undefined, target: number): boolean {
+  if (!fail || pass.quality <= fail.quality) return false;
+  const perStep = (pass.score - fail.score) / (pass.quality - fail.quality);
+  return pass.score - target < perStep;
 }
 
 function clamp(quality: number, space: SearchSpace): number {
