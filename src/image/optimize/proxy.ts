@@ -3,7 +3,8 @@
  * pixels: a mosaic of tiles taken from a regular grid over the image. Tiles are up to 256 px and
  * start on multiples of 16 pixels, so the JPEG blocks and WebP macroblocks of a tile are the ones
  * the full-size encode will have; each tile is large enough for all six SSIMULACRA2 scales.
- * Images at or under PROXY_PIXELS are their own proxy.
+ * Images at or under PROXY_PIXELS are their own proxy; the proxy of a larger one covers at most
+ * half of it (at least four tiles), so it always saves work.
  */
 import { extractRegion, type Region } from "../canvas";
 import { createRaster, type Raster } from "../raster";
@@ -24,7 +25,8 @@ export function makeProxy(image: Raster): Proxy {
   if (image.width * image.height <= PROXY_PIXELS) return { raster: image, tiles: [], columns: 1 };
   const tileWidth = Math.min(TILE, image.width);
   const tileHeight = Math.min(TILE, image.height);
-  const count = Math.floor(PROXY_PIXELS / (tileWidth * tileHeight));
+  // At most half the image: for images a little over the limit, nine tiles would be most of it.
+  const count = Math.max(4, Math.floor(Math.min(PROXY_PIXELS, (image.width * image.height) / 2) / (tileWidth * tileHeight)));
   const aspect = image.width / tileWidth / (image.height / tileHeight);
   const columns = Math.max(1, Math.min(Math.floor(image.width / tileWidth), Math.round(Math.sqrt(count * aspect))));
   const rows = Math.max(1, Math.min(Math.floor(image.height / tileHeight), Math.floor(count / columns)));
