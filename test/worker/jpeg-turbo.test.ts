@@ -271,7 +271,8 @@ describe("hostile input", () => {
     }
   });
 
-  it("50 failures in a row, then a success; each call has its own instance", async () => {
+  it("50 failures in a row, then a success; every failure drops its instance, a success keeps a small one", async () => {
+    releaseCodecs(); // no instance kept from an earlier test
     const before = instantiations();
     for (let i = 0; i < 50; i++) {
       const bytes = i % 2 ? concatBytes([[0xff, 0xd8, 0xff], randomBytes(64 + i * 37, 100 + i)]) : chelsea.slice(0, 200 + i * 300);
@@ -280,6 +281,8 @@ describe("hostile input", () => {
     const image = await decodeScaled(chelsea, 1);
     expect(image.width).toBe(451);
     expect(instantiations()).toBe(before + 51);
+    expect((await decodeScaled(chelsea, 2)).width).toBe(226);
+    expect(instantiations()).toBe(before + 51); // the successful call's instance served this one
   });
 
   it("a denominator other than 1, 2, 4, 8 is a programming error, not a 415", async () => {

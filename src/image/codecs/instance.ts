@@ -60,8 +60,10 @@ export interface CodecMemory {
 const registry: { report(): CodecMemory; release(): void }[] = [];
 
 /**
- * An instance whose memory grew past this during a call is released after it. It is 0: every
- * instance is let go after its call. A fresh Emscripten instance starts at 16 MiB, and an isolate
+ * An instance whose memory grew past this during a call is released after it. It is 0 by default:
+ * every instance is let go after its call; the project's own JPEG decoder and encoder keep theirs
+ * up to 8 and 16 MiB (jpeg-turbo.ts, mozjpeg.ts), so an idle isolate holds at most 24 MiB of codec
+ * memory. A fresh Emscripten instance starts at 16 MiB, and an isolate
  * that kept one of each of the six decoders and encoders would hold ~100 MiB of its 128 MB while
  * idle (WASM memory never shrinks). A new instance costs 1.5 ms (JPEG), 14 ms (WebP encoder) or
  * 25 ms (AVIF encoder), small next to the work it does.
