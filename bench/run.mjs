@@ -1,4 +1,4 @@
-// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE,MEM,COST,HTTP picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
+// npm run bench (BENCH_ONLY=P1,P2,...,OPT,ORACLE,MEM,COST,STAGES,HTTP picks sections): our pipeline (the API's processImage, in workerd) against sharp (native libvips)
 // on the same machine, same inputs, same output settings. Prints one table and writes
 // bench/results/latest.json. Times are medians of RUNS runs after a warm-up, with min–max;
 // quality is SSIM of each output against sharp's Lanczos3 resize of the raw source (no
@@ -12,6 +12,7 @@ import { optimizeBench, optimizeTable, oracleBench } from "./optimize.mjs";
 import { memoryBench, memoryTable } from "./memory.mjs";
 import { httpBench, httpTable } from "./http.mjs";
 import { costBench, costTable } from "./cost.mjs";
+import { stagesBench, stagesTable } from "./stages.mjs";
 import { ssim } from "../test/worker/metrics.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -206,6 +207,7 @@ try {
   const oracle = !only || only.includes("ORACLE") ? await oracleBench(worker) : undefined;
   const memory = !only || only.includes("MEM") ? await memoryBench(worker, inputs) : undefined;
   const cost = !only || only.includes("COST") ? await costBench(worker, inputs.photo1200, RUNS) : undefined;
+  const stages = !only || only.includes("STAGES") ? await stagesBench(worker, inputs.large, RUNS) : undefined;
   const http = !only || only.includes("HTTP") ? await httpBench(inputs.large) : undefined;
   // Sections not run this time keep their previous results (each carries its own date).
   const file = join(import.meta.dirname, "results", "latest.json");
@@ -222,10 +224,12 @@ try {
   const httpResult = http ? { date, ...http } : previous.http;
   const costResult = cost ? { date, ...cost } : previous.cost;
   if (cost) sections.push(costTable(costResult));
+  const stagesResult = stages ? { date, ...stages } : previous.stages;
+  if (stages) sections.push(stagesTable(stagesResult));
   if (memory) sections.push(memoryTable(memoryResult));
   if (http) sections.push(httpTable(httpResult));
   console.log(sections.join("\n\n"));
-  const results = { date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult, memory: memoryResult, http: httpResult, cost: costResult };
+  const results = { date, runs: RUNS, node: process.version, sharp: sharp.versions, rows: merged, optimize: optimizeResult, oracle: oracleResult, memory: memoryResult, http: httpResult, cost: costResult, stages: stagesResult };
   writeFileSync(file, JSON.stringify({ ...previous, ...results }, null, 2));
 } finally {
   await worker.dispose();
