@@ -33,7 +33,7 @@ import { watchWasm } from "../test/worker/wasm-instances";
 import { decodeScaled } from "../src/image/codecs/jpeg-turbo";
 import { resize } from "../src/image/resample";
 import { encode as encodeJpeg } from "../src/image/codecs/jpeg";
-import { emscriptenInstance, GuardedCodec, type EmscriptenFactory } from "../src/image/codecs/instance";
+import { emscriptenInstance, GuardedCodec, releaseCodecs, type EmscriptenFactory } from "../src/image/codecs/instance";
 import jsquashEncoderFactory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
 import jsquashEncoderWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm";
 
@@ -111,6 +111,8 @@ async function memoryRoute(body: Uint8Array, request: Request, env: Env): Promis
   const document: unknown = JSON.parse(request.headers.get("X-Bench-Plan") ?? "{}");
   const inputs = Array.from({ length: copies }, () => body.slice());
   const run = (input: Uint8Array): ReturnType<typeof processImage> => processImage({ bytes: input, name: "bench" }, parseDocument(document, "upload"), settings(env), "bench");
+  // Codec instances kept from earlier jobs would not be created (so not seen) by these: drop them.
+  releaseCodecs();
   const { result, wasm } = await watchWasm(() => Promise.all(inputs.map(run)));
   const info = probe(body);
   const decoded = scaledSize(info.width, info.height, jpegShrink(info, parseDocument(document, "upload")));

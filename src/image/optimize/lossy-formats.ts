@@ -33,7 +33,7 @@ export interface LossyEncoder {
  * 4:4:4 encoder is searched too, starting `offset` qualities lower; the smaller passing file wins.
  * Measured on the benchmark set at 80 (docs/optimization.md): every image whose 4:2:0 JPEG needed
  * quality 98 or more took 0.59–0.65× the bytes in 4:4:4, every image at 91 or under more bytes;
- * AVIF from quality 93 took 0.39–0.66×, at 79 and under between 0.95× and 1.11×.
+ * AVIF from quality 93 took 0.39–0.66×, at 79 and under between 0.87× and 1.11×.
  */
 export interface FullChroma {
   encoder: LossyEncoder;
