@@ -59,6 +59,13 @@ fi
 (cd "$work/sources" && for file in "${!sha256[@]}"; do echo "${sha256[$file]}  $file"; done | sha256sum --check --quiet)
 dpkg-source --no-check -x "$work/sources/libjpeg-turbo_2.1.5-2.dsc" "$work/src" >/dev/null
 src="$work/src"
+# wasm32 has native 64-bit integers but a 32-bit size_t, so libjpeg-turbo would pick its 32-bit
+# Huffman bit buffer (refilled every 2 bytes). Give wasm the 64-bit buffer the library already
+# uses for the x32 ABI (the same case: 64-bit registers, 32-bit pointers). Decoded output is
+# identical; entropy decoding refills 6 bytes at a time.
+sed -i 's/^#elif defined(__x86_64__) && defined(__ILP32__)$/#elif (defined(__x86_64__) \&\& defined(__ILP32__)) || defined(__wasm__)/' "$src/jdhuff.h"
+sed -i 's/^#if SIZEOF_SIZE_T == 8 || defined(_WIN64) || (defined(__x86_64__) && defined(__ILP32__))$/& || defined(__wasm__)/' "$src/jdhuff.c"
+grep -q 'defined(__wasm__)' "$src/jdhuff.h" && grep -q 'defined(__wasm__)' "$src/jdhuff.c" || { echo "the 64-bit bit buffer patch did not apply" >&2; exit 1; }
 
 # --- 2. libjpeg-turbo as a static library ------------------------------------------------------
 # -O flags only in CMAKE_C_FLAGS_RELEASE: in CMAKE_C_FLAGS they break configure's test links.
