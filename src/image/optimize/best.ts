@@ -9,7 +9,7 @@
  */
 import type { Raster } from "../raster";
 import { encodeLossless, type LosslessSource } from "./lossless";
-import { finishSearch, searchOnProxy, type ProxySearch } from "./lossy";
+import { finishSearch, passes, proxyContext, searchOnProxy, type ProxySearch } from "./lossy";
 import { lossyEncoder, type LossyFormat } from "./lossy-formats";
 import type { Encoded } from "./outcome";
 import { pngAtTarget } from "./png";
@@ -38,13 +38,15 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   if (target === null) return bestLossless(image, source);
   const formats: LossyFormat[] = image.opaque ? ["jpeg", "webp"] : ["webp"];
   if (avifAllowed) formats.push("avif");
+  // One proxy and one scorer for every candidate format.
+  const context = proxyContext(image);
   const searches: ProxySearch[] = [];
-  for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive), target));
+  for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive), target, context));
   const spent = searches.reduce((sum, s) => sum + s.encodes, 0);
-  const reaching = searches.filter((s) => s.search.best.score >= s.target);
+  const reaching = searches.filter(passes);
   const lossy = reaching.length ? reaching.reduce((a, b) => (b.search.best.bytes.length < a.search.best.bytes.length ? b : a)) : undefined;
-  for (const s of searches) if (s !== lossy) s.scorer.dispose();
   if (!lossy) {
+    context.scorer.dispose();
     const fallback = await bestLossless(image, source);
     return { ...fallback, encodes: fallback.encodes + spent };
   }

@@ -48,10 +48,23 @@ export interface ProxySearch {
   encodes: number;
 }
 
-/** The quality search on the image's proxy (the image itself when small). */
-export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target: number): Promise<ProxySearch> {
+/** An image's proxy and a scorer for it: made once, shared by every search on the image. */
+export interface ProxyContext {
+  proxy: Proxy;
+  scorer: Ssimulacra2Scorer;
+}
+
+export function proxyContext(image: Raster): ProxyContext {
   const proxy = makeProxy(image);
-  const scorer = createScorer(proxy.raster);
+  return { proxy, scorer: createScorer(proxy.raster) };
+}
+
+/**
+ * The quality search on the image's proxy (the image itself when small). The context's scorer is
+ * disposed by finishSearch, or by the caller when the search is not finished.
+ */
+export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target: number, context = proxyContext(image)): Promise<ProxySearch> {
+  const { proxy, scorer } = context;
   const aim = proxy.raster === image ? target : target + PROXY_MARGIN;
   const search = await searchQuality((q) => trial(proxy, scorer, encoder, q), aim, encoder.space(aim));
   const first: ProxySearch = { proxy, scorer, encoder, target: aim, search, encodes: search.trials.length };
@@ -59,8 +72,15 @@ export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target
   return full && chromaLimited(first, full) ? withFullChroma(first, full) : first;
 }
 
-function passes(found: ProxySearch): boolean {
+export function passes(found: ProxySearch): boolean {
   return found.search.best.score >= found.target;
+}
+
+/** Of two searches: the smaller passing result, else the passing one, else the higher score. */
+function preferred(a: ProxySearch, b: ProxySearch): ProxySearch {
+  if (passes(a) && passes(b)) return b.search.best.bytes.length < a.search.best.bytes.length ? b : a;
+  if (passes(a) !== passes(b)) return passes(a) ? a : b;
+  return b.search.best.score > a.search.best.score ? b : a;
 }
 
 function chromaLimited(found: ProxySearch, full: FullChroma): boolean {
@@ -73,10 +93,7 @@ async function withFullChroma(first: ProxySearch, full: FullChroma): Promise<Pro
   const space = { ...full.encoder.space(target), start: first.search.best.quality - full.offset };
   const search = await searchQuality((q) => trial(proxy, scorer, full.encoder, q), target, space);
   const second: ProxySearch = { proxy, scorer, encoder: full.encoder, target, search, encodes: search.trials.length };
-  const winner = passes(first) && passes(second)
-    ? (second.search.best.bytes.length < first.search.best.bytes.length ? second : first)
-    : passes(second) || (!passes(first) && second.search.best.score > first.search.best.score) ? second : first;
-  return { ...winner, encodes: first.encodes + second.encodes };
+  return { ...preferred(first, second), encodes: first.encodes + second.encodes };
 }
 
 /** The full-size output for a finished search (the search's own bytes when the image was its proxy). */
