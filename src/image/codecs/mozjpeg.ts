@@ -10,7 +10,8 @@
  * through the imported `mj_read_rows`, so the RGBA image is never copied into WASM memory whole;
  * a raster with transparency is flattened onto white band by band on the way in. libjpeg errors
  * call the imported `mj_fail`, which throws with libjpeg's message; GuardedCodec then drops the
- * instance. Every call runs in a fresh instance (RETAIN_LIMIT_BYTES = 0), which starts at 1 MiB.
+ * instance. An instance starts at 1 MiB and is kept for the next call while it stays within
+ * RETAIN_BYTES.
  */
 import mozjpegWasm from "../../../wasm/dist/mozjpeg.wasm";
 import type { Raster } from "../raster";
@@ -48,13 +49,13 @@ class MozjpegError extends Error {
   }
 }
 
-// Named as jSquash's encoder instance was: tests and the memory bench look it up by this name.
 /**
  * The encoder's instance is kept between calls while its memory stays within this (an encode up to
  * about 1 MP: 7.7 MiB for 1200 × 800), so small and medium encodes skip instantiating and touching
  * fresh memory (10-15 ms per job on the bench machine); a larger encode's instance is let go.
  */
 const RETAIN_BYTES = 16 * 1024 * 1024;
+// Named as jSquash's encoder instance was: tests and the memory bench look it up by this name.
 const codec = new GuardedCodec("jpeg-encoder", instantiate, RETAIN_BYTES);
 
 async function instantiate(): Promise<CodecInstance<MozjpegApi>> {
