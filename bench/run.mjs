@@ -45,10 +45,11 @@ const PIPELINES = [
   },
   {
     id: "P3",
-    name: "3840×2400 JPEG → fit 1200×800 → AVIF (ours q55, sharp q50: the same size class)",
+    name: "3840×2400 JPEG → fit 1200×800 → AVIF q50 4:2:0",
     input: "large",
-    plan: { resize: { mode: "fit", width: 1200, height: 800 }, output: { format: "avif", quality: 55 } },
-    sharp: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).avif({ quality: 50 }),
+    plan: { resize: { mode: "fit", width: 1200, height: 800 }, output: { format: "avif", quality: 50 } },
+    // sharp's AVIF default is 4:4:4; ours (the API's) is 4:2:0, so sharp is told the same layout.
+    sharp: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).avif({ quality: 50, chromaSubsampling: "4:2:0" }),
     reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }),
   },
   {
@@ -112,16 +113,34 @@ const PIPELINES = [
       watermark: { id: "bench", gravity: "bottom-right", padding: 20, scale: 0.2 },
       output: { format: "jpeg", quality: 80 },
     },
-    // The closest sharp chain: modulate (brightness, saturation), recomb (the sepia matrix),
-    // composite (the watermark resized to 20% of the width, 20 px from the corner).
+    // The same operations as sharp chains: brightness +10 mixes toward white by 10 % (linear 0.9x +
+    // 25.5), saturation +20 scales each colour's distance from its Rec. 709 luma by 1.2 (a recomb),
+    // then the sepia matrix, each step clipped to 8 bits as ours are; the watermark resized to 20 %
+    // of the width, 20 px from the corner.
     sharp: async (s) => {
       const mark = await sharp(join(FIXTURES, "logo.png")).resize(240).toBuffer();
-      const base = await s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }).modulate({ brightness: 1.1, saturation: 1.2 }).recomb(SEPIA).toBuffer();
-      return sharp(base).composite([{ input: mark, left: 1200 - 240 - 20, top: 800 - 240 - 20 }]).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true });
+      const base = await adjustedLikeOurs(s.resize(1200, 800, { fit: "cover", kernel: "lanczos3" }));
+      return base.composite([{ input: mark, left: 1200 - 240 - 20, top: 800 - 240 - 20 }]).jpeg({ quality: 80, mozjpeg: true, chromaSubsampling: "4:2:0", progressive: true });
     },
-    reference: (s) => s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false }).modulate({ brightness: 1.1, saturation: 1.2 }).recomb(SEPIA),
+    reference: (s) => adjustedLikeOurs(s.resize(1200, 800, { fit: "cover", kernel: "lanczos3", fastShrinkOnLoad: false })),
   },
 ];
+
+/** Colour × 1.2 around Rec. 709 luma, as a recomb matrix. */
+const SATURATION = [0, 1, 2].map((row) => [0.2126, 0.7152, 0.0722].map((weight, column) => (row === column ? 1.2 : 0) - 0.2 * weight));
+
+/** One sharp step to raw 8-bit pixels, read back as a new pipeline (so each step clips, as ours do). */
+async function rawStep(image) {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+}
+
+/** P8's adjust (brightness 10, saturation 20) and sepia filter, with our definitions (docs/image-operations.md). */
+async function adjustedLikeOurs(image) {
+  const brighter = await rawStep(image.linear(0.9, 25.5));
+  const saturated = await rawStep(brighter.recomb(SATURATION));
+  return rawStep(saturated.recomb(SEPIA));
+}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -166,7 +185,7 @@ async function measure(worker, pipeline, input) {
     theirs.push(b.ms);
     last = { ours: a.bytes, sharp: b.bytes };
   }
-  const reference = await pipeline.reference(sharp(input)).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const reference = await (await pipeline.reference(sharp(input))).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
   const ref = { width: reference.info.width, height: reference.info.height, data: new Uint8ClampedArray(reference.data.buffer, reference.data.byteOffset, reference.data.length), opaque: true };
   return {
     id: pipeline.id,
