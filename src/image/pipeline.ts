@@ -23,7 +23,7 @@ import { flip } from "./steps/flip";
 import { mask } from "./steps/mask";
 import { orient } from "./steps/orient";
 import { padding } from "./steps/padding";
-import { resize } from "./steps/resize";
+import { resize, type LogicalSize } from "./steps/resize";
 import { rotate } from "./steps/rotate";
 import { scale } from "./steps/scale";
 import { watermark } from "./steps/watermark";
@@ -32,8 +32,11 @@ export interface StepContext {
   plan: RequestPlan;
   input: ProbeResult;
   limits: CanvasLimits;
-  /** Set when the input was decoded smaller than it is (shrink-on-load): its oriented full size. */
-  logicalSize?: { width: number; height: number };
+  /**
+   * Set when the input was decoded smaller than it is (shrink-on-load): its oriented full size,
+   * and the decoder's exact factor (m/8).
+   */
+  logicalSize?: LogicalSize;
   /** Faces found (in the current image's pixels), once a step looked for them; else undefined. */
   faces?: Detection[];
 }

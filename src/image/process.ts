@@ -11,11 +11,12 @@ import { applyEmbeddedProfile } from "./icc";
 import { oneAtATime } from "./one-at-a-time";
 import { clipFaces } from "./faces/focus";
 import { runPipeline, type StepContext } from "./pipeline";
-import { scaledSize } from "./codecs/jpeg-turbo";
+import { JPEG_SCALES, scaledSize, type JpegScale } from "./codecs/jpeg-turbo";
 import { jpegShrink } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
 import { flatten } from "./steps/flatten";
+import type { LogicalSize } from "./steps/resize";
 import type { Raster } from "./raster";
 import { decode } from "./transcode";
 import { encodeOutput, type Encoded } from "./optimize";
@@ -107,11 +108,13 @@ function inputPixelLimit(info: ProbeResult, settings: Settings): number {
 /** A large JPEG the request would decode over the limit; says how small an output would do. */
 function tooLargeToDecode(info: ProbeResult, limit: number): ApiError {
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  const fits = ([2, 4, 8] as const).find((d) => scaledSize(width, height, d).width * scaledSize(width, height, d).height <= limit) ?? 8;
+  const fits = (scale: JpegScale): boolean => scaledSize(width, height, scale).width * scaledSize(width, height, scale).height <= limit;
+  const scale = [...JPEG_SCALES].reverse().find(fits) ?? JPEG_SCALES[0];
+  const size = scaledSize(width, height, scale);
   return new ApiError(
     422,
     `The image is ${width}×${height} (${width * height} pixels); this server decodes at most ${limit} pixels, which a JPEG this large meets only when it is decoded reduced. ` +
-      `Ask for a smaller output: a resize (or scale) to less than ${Math.floor(width / fits)}×${Math.floor(height / fits)} (1/${fits} of its size), without crop or rotate.`,
+      `Ask for a smaller output: a resize (or scale) to less than ${size.width}×${size.height} (${scale * 8}/8 of its size), without crop or rotate.`,
   );
 }
 
@@ -137,13 +140,13 @@ function outputFormat(plan: RequestPlan, input: ImageFormat): EncodableFormat | 
  * is the oriented full size a smaller decode stands for; `exact` is true when the raster holds the
  * source's own pixels (full size, no colour conversion).
  */
-async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPlan): Promise<{ image: Raster; exact: boolean; logicalSize?: { width: number; height: number } }> {
+async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPlan): Promise<{ image: Raster; exact: boolean; logicalSize?: LogicalSize }> {
   const shrink = jpegShrink(info, plan);
   const decoded = await decode(bytes, info.format, shrink);
   const image = await applyEmbeddedProfile(bytes, info, decoded); // outputs carry no profile
   if (shrink === 1) return { image, exact: image === decoded };
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  return { image, exact: false, logicalSize: { width, height } };
+  return { image, exact: false, logicalSize: { width, height, scale: shrink } };
 }
 
 /** Faces that were looked for, clipped to the output and rounded (score to 2 decimals). */

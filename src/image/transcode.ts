@@ -7,7 +7,7 @@ import { ApiError } from "../errors";
 import type { EncodableFormat } from "../request/output";
 import * as avif from "./codecs/avif";
 import * as jpeg from "./codecs/jpeg";
-import { decodeScaled, type ScaleDenominator } from "./codecs/jpeg-turbo";
+import { decodeScaled, type JpegScale } from "./codecs/jpeg-turbo";
 import * as png from "./codecs/png";
 import * as webp from "./codecs/webp";
 import type { ImageFormat } from "./probe";
@@ -21,12 +21,12 @@ export interface EncodeSettings {
   progressive: boolean;
 }
 
-/** Decodes an image; JPEG may be decoded smaller by `jpegDenominator` (shrink-on-load). */
-export async function decode(bytes: Uint8Array, format: ImageFormat, jpegDenominator: ScaleDenominator = 1): Promise<Raster> {
+/** Decodes an image; JPEG may be decoded smaller, at `jpegScale` (shrink-on-load). */
+export async function decode(bytes: Uint8Array, format: ImageFormat, jpegScale: JpegScale = 1): Promise<Raster> {
   switch (format) {
     case "jpeg":
       // libjpeg-turbo: streamed out of WASM band by band, scaled IDCT, CMYK/YCCK support.
-      return decodeScaled(bytes, jpegDenominator);
+      return decodeScaled(bytes, jpegScale);
     case "png":
       return png.decode(bytes);
     case "webp":

@@ -6,9 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { concatBytes } from "../../src/image/bytes";
 import * as jpeg from "../../src/image/codecs/jpeg";
-import { decodeScaled, scaledSize, transcode, type ScaleDenominator } from "../../src/image/codecs/jpeg-turbo";
+import { decodeScaled, JPEG_SCALES, scaledSize, transcode, type JpegScale } from "../../src/image/codecs/jpeg-turbo";
 import { codecMemory, releaseCodecs } from "../../src/image/codecs/instance";
+import { extractRegion } from "../../src/image/canvas";
 import { createRaster, type Raster } from "../../src/image/raster";
+import { resize as resample } from "../../src/image/resample";
 import { encode } from "../../src/image/transcode";
 import { randomBytes } from "./bytes";
 import { fixture } from "./fixtures";
@@ -17,7 +19,11 @@ import { syntheticPhoto } from "./images";
 import { pixel, psnr, ssim } from "./metrics";
 
 const JPEG_FIXTURES = ["astronaut.jpg", "camera-gray.jpg", "chelsea-orientation6.jpg", "chelsea-progressive.jpg", "chelsea.jpg", "rocket.jpg"];
-const DENOMINATORS: ScaleDenominator[] = [1, 2, 4, 8];
+/** 1/1 first, then the smaller scales. */
+const SCALES: JpegScale[] = [...JPEG_SCALES].reverse();
+/** The scales that are whole fractions (1/1, 1/2, 1/4, 1/8). */
+const DENOMINATORS = [1, 2, 4, 8] as const;
+const fraction = (scale: JpegScale): string => `${scale * 8}/8`;
 
 const fromBase64 = (lines: string[]): Uint8Array => Uint8Array.from(atob(lines.join("")), (ch) => ch.charCodeAt(0));
 
@@ -111,7 +117,7 @@ function meanRgb(image: Raster): number[] {
 
 /** Box filter by an integer factor; edge blocks average the pixels they have (sizes round up, as libjpeg's). */
 function boxDownscale(image: Raster, factor: number): Raster {
-  const { width, height } = scaledSize(image.width, image.height, factor as ScaleDenominator);
+  const { width, height } = scaledSize(image.width, image.height, (1 / factor) as JpegScale);
   const out = createRaster(width, height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -163,23 +169,23 @@ describe("decodeScaled", () => {
       const db = psnr(full, reference);
       console.log(`${name}: 1/1 vs jSquash PSNR ${db === Infinity ? "∞ (identical)" : `${db.toFixed(1)} dB`}`);
       expect(db).toBeGreaterThanOrEqual(45);
-      for (const denominator of DENOMINATORS.slice(1)) {
-        const scaled = await decodeScaled(bytes, denominator);
-        expect([scaled.width, scaled.height]).toEqual(Object.values(scaledSize(reference.width, reference.height, denominator)));
+      for (const scale of SCALES.slice(1)) {
+        const scaled = await decodeScaled(bytes, scale);
+        expect([scaled.width, scaled.height]).toEqual(Object.values(scaledSize(reference.width, reference.height, scale)));
         expect(scaled.data.length).toBe(scaled.width * scaled.height * 4);
       }
     });
   }
 
-  it("chelsea 451×300: 1/2 → 226×150, 1/4 → 113×75, 1/8 → 57×38", async () => {
+  it("chelsea 451×300: each side × m/8, rounded up (7/8 → 395×263 … 1/8 → 57×38)", async () => {
     const bytes = fixture("chelsea.jpg");
     const sizes = [];
-    for (const denominator of DENOMINATORS) {
-      const image = await decodeScaled(bytes, denominator);
+    for (const scale of SCALES) {
+      const image = await decodeScaled(bytes, scale);
       sizes.push([image.width, image.height]);
     }
-    expect(sizes).toEqual([[451, 300], [226, 150], [113, 75], [57, 38]]);
-    expect(scaledSize(451, 300, 8)).toEqual({ width: 57, height: 38 });
+    expect(sizes).toEqual([[451, 300], [395, 263], [339, 225], [282, 188], [226, 150], [170, 113], [113, 75], [57, 38]]);
+    expect(scaledSize(451, 300, 0.125)).toEqual({ width: 57, height: 38 });
   });
 
   it("scaled pixels are close to a box downscale of the full decode (SSIM ≥ 0.97 at 1/2 and 1/4)", async () => {
@@ -188,7 +194,7 @@ describe("decodeScaled", () => {
       const full = await decodeScaled(bytes, 1);
       const scores: string[] = [];
       for (const denominator of DENOMINATORS.slice(1)) {
-        const scaled = await decodeScaled(bytes, denominator);
+        const scaled = await decodeScaled(bytes, (1 / denominator) as JpegScale);
         const box = boxDownscale(full, denominator);
         const score = ssim(scaled, box, denominator === 8 ? 4 : 8);
         const db = psnr(scaled, box);
@@ -200,9 +206,28 @@ describe("decodeScaled", () => {
     }
   });
 
+  it("every m/8 scale is close to a Lanczos3 resize of the full decode by the same factor (SSIM ≥ 0.985)", async () => {
+    for (const name of ["chelsea.jpg", "rocket.jpg", "astronaut.jpg", "chelsea-progressive.jpg"]) {
+      const bytes = fixture(name);
+      const full = await decodeScaled(bytes, 1);
+      // The whole 8×8 blocks only: a partial last block makes a partial pixel, so the factor there is not exactly m/8.
+      const blocks = { x: 0, y: 0, width: full.width & ~7, height: full.height & ~7 };
+      const scores: string[] = [];
+      for (const scale of SCALES.slice(1, -1)) {
+        const size = { x: 0, y: 0, width: blocks.width * scale, height: blocks.height * scale };
+        const scaled = extractRegion(await decodeScaled(bytes, scale), size);
+        const lanczos = await resample(full, size.width, size.height, { region: blocks });
+        const score = ssim(scaled, lanczos, scale <= 0.25 ? 4 : 8);
+        scores.push(`${fraction(scale)} SSIM ${score.toFixed(4)}`);
+        expect(score, `${name} ${fraction(scale)}`).toBeGreaterThanOrEqual(0.985);
+      }
+      console.log(`${name}: scaled vs Lanczos3 of the full decode: ${scores.join(", ")}`);
+    }
+  });
+
   it("grayscale (camera-gray.jpg) comes out as R = G = B at every scale", async () => {
-    for (const denominator of DENOMINATORS) {
-      const image = await decodeScaled(fixture("camera-gray.jpg"), denominator);
+    for (const scale of SCALES) {
+      const image = await decodeScaled(fixture("camera-gray.jpg"), scale);
       let colour = 0;
       for (let i = 0; i < image.data.length; i += 4) if (image.data[i] !== image.data[i + 1] || image.data[i] !== image.data[i + 2] || image.data[i + 3] !== 255) colour++;
       expect(colour).toBe(0);
@@ -212,14 +237,14 @@ describe("decodeScaled", () => {
   it("CMYK and YCCK (Adobe inverted) and plain CMYK decode to the right RGB at every scale", async () => {
     const expected = [[255, 255, 255, 255], [0, 255, 255, 255], [255, 0, 0, 255], [127, 127, 127, 255]];
     for (const [label, bytes] of [["Adobe CMYK", ADOBE_CMYK], ["Adobe YCCK", ADOBE_YCCK], ["plain CMYK", PLAIN_CMYK]] as const) {
-      for (const denominator of DENOMINATORS) {
-        const image = await decodeScaled(bytes, denominator);
-        const half = 16 / denominator;
-        expect([image.width, image.height]).toEqual([32 / denominator, 32 / denominator]);
+      for (const scale of SCALES) {
+        const image = await decodeScaled(bytes, scale);
+        const half = 16 * scale;
+        expect([image.width, image.height]).toEqual([32 * scale, 32 * scale]);
         const quadrants = [pixel(image, half / 2, half / 2), pixel(image, half + half / 2, half / 2), pixel(image, half / 2, half + half / 2), pixel(image, half + half / 2, half + half / 2)];
         quadrants.forEach((value, q) => {
           const off = value.some((v, c) => Math.abs(v - expected[q]![c]!) > 2);
-          expect(off, `${label} 1/${denominator} quadrant ${q}: ${value.join(",")} vs ${expected[q]!.join(",")}`).toBe(false);
+          expect(off, `${label} ${fraction(scale)} quadrant ${q}: ${value.join(",")} vs ${expected[q]!.join(",")}`).toBe(false);
         });
       }
     }
@@ -258,16 +283,16 @@ describe("hostile input", () => {
   ];
 
   it("every hostile input is a 415 with libjpeg's message, at every scale, and the next decode works", async () => {
-    const good = await decodeScaled(chelsea, 2);
+    const good = await decodeScaled(chelsea, 0.5);
     for (const [label, bytes, message] of inputs) {
-      for (const denominator of DENOMINATORS) {
-        const err = await rejection(decodeScaled(bytes, denominator));
+      for (const scale of SCALES) {
+        const err = await rejection(decodeScaled(bytes, scale));
         expect(err.status, label).toBe(415);
         expect(err.message, label).toMatch(/^The input is not a valid JPEG image: .+/);
         expect(err.message, label).toMatch(message);
         expect(err.message, label).not.toMatch(/undefined|\[object/);
       }
-      expect((await decodeScaled(chelsea, 2)).data, `valid decode after ${label}`).toEqual(good.data);
+      expect((await decodeScaled(chelsea, 0.5)).data, `valid decode after ${label}`).toEqual(good.data);
     }
   });
 
@@ -276,17 +301,19 @@ describe("hostile input", () => {
     const before = instantiations();
     for (let i = 0; i < 50; i++) {
       const bytes = i % 2 ? concatBytes([[0xff, 0xd8, 0xff], randomBytes(64 + i * 37, 100 + i)]) : chelsea.slice(0, 200 + i * 300);
-      expect((await rejection(decodeScaled(bytes, DENOMINATORS[i % 4]!))).status).toBe(415);
+      expect((await rejection(decodeScaled(bytes, SCALES[i % 8]!))).status).toBe(415);
     }
     const image = await decodeScaled(chelsea, 1);
     expect(image.width).toBe(451);
     expect(instantiations()).toBe(before + 51);
-    expect((await decodeScaled(chelsea, 2)).width).toBe(226);
+    expect((await decodeScaled(chelsea, 0.5)).width).toBe(226);
     expect(instantiations()).toBe(before + 51); // the successful call's instance served this one
   });
 
-  it("a denominator other than 1, 2, 4, 8 is a programming error, not a 415", async () => {
-    await expect(decodeScaled(chelsea, 3 as ScaleDenominator)).rejects.toThrow(/denominator must be 1, 2, 4 or 8/);
+  it("a scale other than m/8 (m = 1 to 8) is a programming error, not a 415", async () => {
+    for (const scale of [0, 0.3, 2, 8]) {
+      await expect(decodeScaled(chelsea, scale as JpegScale)).rejects.toThrow(/the scale must be m\/8 for m = 1 to 8/);
+    }
   });
 });
 
@@ -345,7 +372,7 @@ describe("transcode", () => {
 // ---------------------------------------------------------------------------------------------
 
 describe("cost of a 3840×2400 decode", () => {
-  it("times and WASM memory at 1/1, 1/2, 1/4, 1/8 against the jSquash decoder at 1/1", async () => {
+  it("times and WASM memory at every scale against the jSquash decoder at 1/1", async () => {
     releaseCodecs();
     const source = syntheticPhoto(3840, 2400);
     const baseline = await encode(source, { format: "jpeg", quality: 92, progressive: false });
@@ -370,7 +397,10 @@ describe("cost of a 3840×2400 decode", () => {
       rows.push(`${kind} q92, ${(bytes.length / 1048576).toFixed(2)} MiB:`);
       const moz = await measure("  jSquash 1/1", () => jpeg.decode(bytes), "jpeg-decoder");
       const turbo: { ms: number; bytes: number }[] = [];
-      for (const denominator of DENOMINATORS) turbo.push(await measure(`  turbo 1/${denominator}`, () => decodeScaled(bytes, denominator), "jpeg-turbo"));
+      // Whole fractions first, each smaller than the last (a kept instance's memory only grows).
+      for (const scale of [1, 0.5, 0.25, 0.125, 0.875, 0.75, 0.625, 0.375] as const) {
+        turbo.push(await measure(`  turbo ${fraction(scale)}`, () => decodeScaled(bytes, scale), "jpeg-turbo"));
+      }
       // The full-size RGBA never sits in WASM memory: a baseline decode at any scale needs far
       // less than jSquash's (which holds the input, the RGBA image and its 16 MiB start).
       if (kind === "baseline") expect(turbo[0]!.bytes).toBeLessThan(moz.bytes);

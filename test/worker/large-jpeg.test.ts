@@ -65,7 +65,7 @@ describe("JPEG inputs above MAX_INPUT_PIXELS", () => {
   it("refuses it without a resize, asking for a smaller output", async () => {
     const res = await upload(key, huge, "huge.jpg", { output: { format: "jpeg", quality: 80 } });
     const { message } = await expectEnvelope(res, 422, /decodes at most 4000000 pixels/);
-    expect(message).toMatch(/Ask for a smaller output: a resize \(or scale\) to less than 1500×1000 \(1\/4 of its size\), without crop or rotate/);
+    expect(message).toMatch(/Ask for a smaller output: a resize \(or scale\) to less than 2250×1500 \(3\/8 of its size\), without crop or rotate/);
   });
 
   it("refuses a resize the decoder cannot reach by shrinking (exactly half, or with a crop)", async () => {

@@ -163,11 +163,12 @@ static void decode_end(void) {
   dec_active = 0;
 }
 
-/* Reads the headers of the JPEG in src[0..len) and prepares decoding at 1/scale_denom
- * (1, 2, 4 or 8: libjpeg's scaled inverse DCT). Output size and band are in `result`. */
-EMSCRIPTEN_KEEPALIVE const struct result *decode_start(const uint8_t *src, uint32_t len, int scale_denom) {
-  if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8)
-    jt_fail("the scale must be 1/1, 1/2, 1/4 or 1/8");
+/* Reads the headers of the JPEG in src[0..len) and prepares decoding at eighths/8 of its size
+ * (1 to 8: libjpeg's scaled inverse DCT turns each 8x8 block into eighths x eighths pixels).
+ * Output size and band are in `result`. */
+EMSCRIPTEN_KEEPALIVE const struct result *decode_start(const uint8_t *src, uint32_t len, int eighths) {
+  if (eighths < 1 || eighths > 8)
+    jt_fail("the scale must be 1/8, 2/8, ... or 8/8");
   decode_end();
   memset(&result, 0, sizeof(result));
   dec.err = errors(&dec_err);
@@ -185,8 +186,8 @@ EMSCRIPTEN_KEEPALIVE const struct result *decode_start(const uint8_t *src, uint3
   /* Photoshop writes CMYK inverted (0 = full ink) and says so with an Adobe APP14 marker. */
   dec_inverted = dec_cmyk && dec.saw_Adobe_marker;
   dec.out_color_space = dec_cmyk ? JCS_CMYK : JCS_EXT_RGBA;
-  dec.scale_num = 1;
-  dec.scale_denom = (unsigned)scale_denom;
+  dec.scale_num = (unsigned)eighths;
+  dec.scale_denom = 8;
   jpeg_start_decompress(&dec);
   if (dec.output_components != 4) jt_fail("unexpected number of output components");
 

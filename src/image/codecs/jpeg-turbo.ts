@@ -2,8 +2,9 @@
  * JPEG decoding with shrink-on-load and lossless transcoding, over the project's own
  * libjpeg-turbo build (wasm/dist/jpeg.wasm, built by wasm/jpeg/build.sh from wasm/jpeg/wrapper.c).
  *
- * - decodeScaled: libjpeg's scaled inverse DCT decodes straight to 1/2, 1/4 or 1/8 of the stored
- *   size (rounded up, see scaledSize), far cheaper than a full decode plus a downscale. Grayscale,
+ * - decodeScaled: libjpeg's scaled inverse DCT decodes straight to 1/8, 2/8, ... or 7/8 of the
+ *   stored size (rounded up, see scaledSize), far cheaper than a full decode plus a downscale:
+ *   each 8×8 block of coefficients is turned into an m×m block of pixels. Grayscale,
  *   YCbCr, RGB, CMYK and YCCK files all come out as opaque RGBA (CMYK converted naively, Adobe
  *   inverted CMYK when the file has an Adobe marker). EXIF orientation is not applied. A file cut
  *   in its image data is refused (libjpeg's "Premature end of JPEG file"), as jpeg.ts does.
@@ -24,19 +25,19 @@ import { ApiError } from "../../errors";
 import { createRaster, type Raster } from "../raster";
 import { CodecFailure, findMemory, GuardedCodec, guardedDecode, type CodecInstance } from "./instance";
 
-export type ScaleDenominator = 1 | 2 | 4 | 8;
+/** The scales libjpeg decodes at: m/8 for m = 1…8 (exact in binary floating point). */
+export const JPEG_SCALES = [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1] as const;
+export type JpegScale = (typeof JPEG_SCALES)[number];
 
-const DENOMINATORS: readonly number[] = [1, 2, 4, 8];
-
-/** The size libjpeg decodes a width × height JPEG to at 1/denominator: each side rounded up. */
-export function scaledSize(width: number, height: number, denominator: ScaleDenominator): { width: number; height: number } {
-  return { width: Math.ceil(width / denominator), height: Math.ceil(height / denominator) };
+/** The size libjpeg decodes a width × height JPEG to at `scale`: each side rounded up. */
+export function scaledSize(width: number, height: number, scale: JpegScale): { width: number; height: number } {
+  return { width: Math.ceil(width * scale), height: Math.ceil(height * scale) };
 }
 
-/** Decodes a JPEG at 1/denominator of its stored size; any failure is a 415 with libjpeg's message. */
-export async function decodeScaled(bytes: Uint8Array, denominator: ScaleDenominator): Promise<Raster> {
-  if (!DENOMINATORS.includes(denominator)) throw new Error(`decodeScaled: denominator must be 1, 2, 4 or 8, got ${String(denominator)}`);
-  const image = await guardedDecode(codec, "JPEG", (api) => decodeRows(api, bytes, denominator));
+/** Decodes a JPEG at `scale` of its stored size; any failure is a 415 with libjpeg's message. */
+export async function decodeScaled(bytes: Uint8Array, scale: JpegScale): Promise<Raster> {
+  if (!JPEG_SCALES.includes(scale)) throw new Error(`decodeScaled: the scale must be m/8 for m = 1 to 8, got ${String(scale)}`);
+  const image = await guardedDecode(codec, "JPEG", (api) => decodeRows(api, bytes, scale * 8));
   return createRaster(image.width, image.height, image.data, true);
 }
 
@@ -57,7 +58,7 @@ interface TurboApi {
   malloc(size: number): number;
   free(pointer: number): void;
   /** Returns the address of `struct result`. */
-  decodeStart(source: number, length: number, denominator: number): number;
+  decodeStart(source: number, length: number, eighths: number): number;
   /** Rows written to the band, 0 when the image is complete. */
   decodeRows(): number;
   /** Returns the address of `struct result`. */
@@ -114,9 +115,9 @@ function failInstantiation(message: string): never {
   throw new Error(message);
 }
 
-function decodeRows(api: TurboApi, bytes: Uint8Array, denominator: number): { width: number; height: number; data: Uint8ClampedArray } {
+function decodeRows(api: TurboApi, bytes: Uint8Array, eighths: number): { width: number; height: number; data: Uint8ClampedArray } {
   const source = copyIn(api, bytes);
-  const result = api.decodeStart(source, bytes.length, denominator);
+  const result = api.decodeStart(source, bytes.length, eighths);
   const width = u32(api.memory, result + RESULT.width);
   const height = u32(api.memory, result + RESULT.height);
   const stride = width * 4;

@@ -19,6 +19,14 @@ import { resize as resample } from "../resample";
 import { resizeLayout, type Focus, type ResizeLayout } from "../resize-layout";
 import type { FaceContext } from "./crop";
 
+/** The size an image decoded smaller stands for, and the factor it was decoded at. */
+export interface LogicalSize {
+  width: number;
+  height: number;
+  /** The decoder's exact factor: decoded = ceil(logical × scale) on each side. */
+  scale: number;
+}
+
 /** What the resize and scale steps need besides the image and their plan. */
 export interface ResizeContext extends FaceContext {
   limits: CanvasLimits;
@@ -26,17 +34,21 @@ export interface ResizeContext extends FaceContext {
    * The size the image stands for when it was decoded smaller (shrink-on-load): layouts are
    * computed on it, so the output size is exactly what a full decode would give.
    */
-  logicalSize?: { width: number; height: number };
+  logicalSize?: LogicalSize;
 }
 
-/** A region of the logical image in the coordinates of the (possibly smaller) decoded one. */
-function toDecoded(region: Region, image: Raster, logical: { width: number; height: number }): Region {
-  const sx = image.width / logical.width;
-  const sy = image.height / logical.height;
-  const x = Math.min(image.width - 1, Math.round(region.x * sx));
-  const y = Math.min(image.height - 1, Math.round(region.y * sy));
-  const width = Math.max(1, Math.min(image.width - x, Math.round(region.width * sx)));
-  const height = Math.max(1, Math.min(image.height - y, Math.round(region.height * sy)));
+/**
+ * A region of the logical image in the coordinates of the decoded one, by the decoder's exact
+ * factor: when a side is not a whole number of 8-pixel blocks, the decoded image's last row or
+ * column also covers the encoder's padding (451 px at 3/8 are 169.125 px, decoded as 170), and
+ * mapping by decoded / logical size would stretch the picture by up to that part of a pixel.
+ */
+function toDecoded(region: Region, image: Raster, logical: LogicalSize): Region {
+  const s = logical.scale;
+  const x = Math.min(image.width - 1, Math.round(region.x * s));
+  const y = Math.min(image.height - 1, Math.round(region.y * s));
+  const width = Math.max(1, Math.min(image.width - x, Math.round(region.width * s)));
+  const height = Math.max(1, Math.min(image.height - y, Math.round(region.height * s)));
   return { x, y, width, height };
 }
 
