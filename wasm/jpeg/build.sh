@@ -13,6 +13,10 @@
 #
 # The output is deterministic: fixed source, fixed flags, no debug info, build paths mapped
 # away, so the same toolchain gives the same bytes.
+#
+# The hottest decoding routines (islow, 4x4 and 2x2 inverse DCT, YCbCr->RGB, fancy upsampling) are
+# our own WebAssembly SIMD versions in jsimd_wasm.c, bit-exact with libjpeg-turbo's C code, plugged
+# into its jsimd_* dispatch; everything else is the C code.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -73,12 +77,17 @@ grep -q 'defined(__wasm__)' "$src/jdhuff.h" && grep -q 'defined(__wasm__)' "$src
 # Node 20, hence the emulator. NO_GETENV and NO_PUTENV keep the environment (and WASI imports)
 # out; USE_CLZ_INTRINSIC replaces a 64 KiB bit-count table by the wasm clz instruction. BUILD is
 # fixed: its default is today's date, which ends up in the module (libjpeg's version message).
+# WITH_SIMD is defined by hand (CMake's WITH_SIMD option stays off, so no SIMD code of
+# libjpeg-turbo's is built and jsimd_none.c is compiled): the library is then compiled as for a
+# SIMD build, with 16-bit quantisation tables (ISLOW_MULT_TYPE short) and 64-byte row padding,
+# which jsimd_wasm.c relies on (it checks the first). Decoded output and transcoding are unchanged.
 common_flags="-ffile-prefix-map=$work=/build -fno-ident"
+lib_defines="-DNO_GETENV -DNO_PUTENV -DUSE_CLZ_INTRINSIC -DWITH_SIMD"
 (
   cd "$work"
   emcmake cmake -S "$src" -B "$work/build" -G "Unix Makefiles" \
     -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_FLAGS="$common_flags -DNO_GETENV -DNO_PUTENV -DUSE_CLZ_INTRINSIC" \
+    -DCMAKE_C_FLAGS="$common_flags $lib_defines" \
     -DCMAKE_C_FLAGS_RELEASE="-Os -DNDEBUG" \
     -DCMAKE_CROSSCOMPILING_EMULATOR="node;--no-experimental-fetch" \
     -DENABLE_SHARED=0 -DENABLE_STATIC=1 \
@@ -87,15 +96,38 @@ common_flags="-ffile-prefix-map=$work=/build -fno-ident"
     -DBUILD="$upstream" >"$work/configure.log" 2>&1 || { cat "$work/configure.log" >&2; exit 1; }
   cmake --build "$work/build" --target jpeg-static -j"$(nproc)" >"$work/make.log" 2>&1 || { cat "$work/make.log" >&2; exit 1; }
 )
+grep -q -- "-DWITH_SIMD" "$work/build/CMakeFiles/jpeg-static.dir/flags.make" || { echo "libjpeg was not compiled with WITH_SIMD" >&2; exit 1; }
 
-# --- 3. The wrapper, linked into a standalone module -------------------------------------------
+# --- 3. The SIMD routines ------------------------------------------------------------------------
+# jsimd_wasm.c includes jsimd_none.c with the names of the routines it implements moved aside, so
+# it defines every jsimd_* symbol and libjpeg.a's own jsimd_none.c.o is never linked (were it
+# needed, the link would fail on duplicate symbols). -O2: at -Os the vector code is not inlined
+# and loses most of its gain.
+emcc -c "$here/jsimd_wasm.c" -o "$work/jsimd_wasm.o" \
+  -I"$src" -I"$work/build" \
+  -std=c11 -Wall -Wextra -Wno-unused-parameter -Werror -O2 -msimd128 -DNDEBUG $lib_defines \
+  $common_flags -ffile-prefix-map="$here"=.
+# The exactness check (jsimd_wasm_test.c): the SIMD routines against the library's C code on
+# random blocks, every YCbCr triple and random rows; any difference fails the build. It links the
+# same jsimd_wasm.o and libjpeg.a as the module and runs under Node (a few seconds). Linked at
+# -O0, which skips Emscripten's JavaScript optimiser (it failed on the build machine's Node 20);
+# the C is compiled at -O2. --no-experimental-fetch: the loader would fetch() the .wasm otherwise.
+emcc -c "$here/jsimd_wasm_test.c" -o "$work/jsimd_wasm_test.o" \
+  -I"$src" -I"$work/build" -std=c11 -Wall -Wextra -Werror -O2 -DNDEBUG $lib_defines
+emcc "$work/jsimd_wasm_test.o" "$work/jsimd_wasm.o" "$work/build/libjpeg.a" -O0 -sINITIAL_MEMORY=64MB \
+  -o "$work/jsimd_wasm_test.js"
+node --no-experimental-fetch "$work/jsimd_wasm_test.js" >"$work/simd-test.log" 2>&1 || {
+  cat "$work/simd-test.log" >&2; echo "jsimd_wasm.c does not match libjpeg-turbo's C code" >&2; exit 1; }
+sed 's/^/jsimd_wasm_test: /' "$work/simd-test.log"
+
+# --- 4. The wrapper, linked into a standalone module -------------------------------------------
 # The only imports are env.jt_fail (the error handler, supplied by JavaScript) and
 # env.emscripten_notify_memory_growth (a no-op for us); the script checks that below. emcc warns
 # "undefined symbol: jt_fail": that is the import. emmalloc is Emscripten's small allocator;
 # memory starts at 1 MiB and grows.
 exports='["_malloc","_free","_decode_start","_decode_rows","_transcode"]'
 tmp="$work/jpeg.wasm"
-emcc "$here/wrapper.c" "$work/build/libjpeg.a" \
+emcc "$here/wrapper.c" "$work/jsimd_wasm.o" "$work/build/libjpeg.a" \
   -I"$src" -I"$work/build" \
   -std=c11 -Wall -Wextra -Werror -Os $common_flags -ffile-prefix-map="$here"=. \
   -sSTANDALONE_WASM -sERROR_ON_UNDEFINED_SYMBOLS=0 --no-entry \
