@@ -11,8 +11,8 @@ import { applyEmbeddedProfile } from "./icc";
 import { oneAtATime } from "./one-at-a-time";
 import { clipFaces } from "./faces/focus";
 import { runPipeline, type StepContext } from "./pipeline";
-import { JPEG_SCALES, scaledSize, type JpegScale } from "./codecs/jpeg-turbo";
-import { jpegShrink } from "./shrink-on-load";
+import { scaledSize, type JpegScale } from "./codecs/jpeg-turbo";
+import { jpegShrink, SHRINK_SCALES } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
 import { flatten } from "./steps/flatten";
@@ -109,7 +109,7 @@ function inputPixelLimit(info: ProbeResult, settings: Settings): number {
 function tooLargeToDecode(info: ProbeResult, limit: number): ApiError {
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
   const fits = (scale: JpegScale): boolean => scaledSize(width, height, scale).width * scaledSize(width, height, scale).height <= limit;
-  const scale = [...JPEG_SCALES].reverse().find(fits) ?? JPEG_SCALES[0];
+  const scale = [...SHRINK_SCALES].reverse().find(fits) ?? SHRINK_SCALES[0]!;
   const size = scaledSize(width, height, scale);
   return new ApiError(
     422,

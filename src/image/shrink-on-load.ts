@@ -1,12 +1,14 @@
 /**
- * Shrink-on-load: a JPEG that is about to be reduced is decoded directly at m/8 of its size
- * (m = 1…7) with libjpeg's scaled IDCT (jpeg-turbo.ts), which costs a fraction of a full decode in
- * time and memory. The resize or scale step then does the rest of the reduction with Lanczos3.
- * libvips (sharp) stops at 1/2, 1/4 and 1/8, where libjpeg-turbo has x86 SIMD; here every scale
- * runs the same portable code, so the smallest decode that still leaves a reduction wins: a
- * 3840×2400 photo going to 1200 px decodes at 3/8 (1440×900, ~43 ms) rather than 4/8 (1920×1200,
- * ~58 ms), and the resampler gets 44 % fewer pixels. Each m/8 decode is as close to a Lanczos3
- * reduction of the full decode as 1/2 is (SSIM ≥ 0.985, test/worker/jpeg-turbo.test.ts).
+ * Shrink-on-load: a JPEG that is about to be reduced is decoded directly at m/8 of its size with
+ * libjpeg's scaled IDCT (jpeg-turbo.ts), which costs a fraction of a full decode in time and
+ * memory. The resize or scale step then does the rest of the reduction with Lanczos3. libvips
+ * (sharp) stops at 1/2, 1/4 and 1/8; here the other eighths are used too, the smallest that still
+ * leaves a reduction: a 3840×2400 photo going to 1200 px decodes at 3/8 (1440×900) rather than
+ * 4/8 (1920×1200) in about the same time, and the resampler gets 44 % fewer pixels; a 1920×1080
+ * one going to 600 px high decodes at 5/8 instead of in full, in about half the time. 7/8 is
+ * left out: its 7×7 IDCT is plain C while the full-size 8×8 one has SIMD (wasm/jpeg), so it
+ * decodes slower than 8/8. Each m/8 decode is as close to a Lanczos3 reduction of the full decode
+ * as 1/2 is (SSIM ≥ 0.985, test/worker/jpeg-turbo.test.ts).
  * Used only when nothing before the resize depends on full-resolution coordinates (no crop, no
  * rotate); flip and EXIF orientation are scale-invariant.
  */
@@ -16,7 +18,10 @@ import type { ProbeResult } from "./probe";
 import { resizeLayout, scaleLayout } from "./resize-layout";
 import { orientedSize } from "./steps/orient";
 
-/** The smallest scale m/8 that still leaves the resampler some reduction (never an enlargement). */
+/** The scales shrink-on-load decodes at, smallest first. */
+export const SHRINK_SCALES: readonly JpegScale[] = JPEG_SCALES.filter((scale) => scale !== 0.875);
+
+/** The smallest scale that still leaves the resampler some reduction (never an enlargement). */
 export function jpegShrink(info: ProbeResult, plan: RequestPlan): JpegScale {
   if (info.format !== "jpeg" || plan.crop || plan.rotate) return 1;
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
@@ -24,5 +29,5 @@ export function jpegShrink(info: ProbeResult, plan: RequestPlan): JpegScale {
   if (!layout) return 1;
   const ratio = Math.min(layout.source.width / layout.width, layout.source.height / layout.height);
   // Strictly more: at exactly 8/m the DCT scaling would do the whole reduction (sharp does not either).
-  return JPEG_SCALES.find((scale) => ratio * scale > 1) ?? 1;
+  return SHRINK_SCALES.find((scale) => ratio * scale > 1) ?? 1;
 }
