@@ -138,7 +138,7 @@ async function memoryRoute(body: Uint8Array, request: Request, env: Env): Promis
 async function stagesRoute(body: Uint8Array, request: Request): Promise<Response> {
   const plan = parseDocument({ resize: { mode: "fit", width: Number(request.headers.get("X-Width")), height: Number(request.headers.get("X-Height")) } }, "upload");
   const info = probe(body);
-  const denominator = jpegShrink(info, plan);
+  const jpegScale = jpegShrink(info, plan);
   const runs = Number(request.headers.get("X-Runs") ?? 5);
   const quality = Number(request.headers.get("X-Quality") ?? 80);
   const compare = request.headers.get("X-Compare-Encoders") === "1";
@@ -147,7 +147,7 @@ async function stagesRoute(body: Uint8Array, request: Request): Promise<Response
   const scale = Math.min(plan.resize!.width! / info.width, plan.resize!.height! / info.height);
   for (let i = 0; i <= runs; i++) {
     let t = Date.now();
-    const decoded = await decodeScaled(body, denominator);
+    const decoded = await decodeScaled(body, jpegScale);
     const decodeMs = Date.now() - t;
     t = Date.now();
     const resized = await resize(decoded, Math.round(info.width * scale), Math.round(info.height * scale));
@@ -168,7 +168,7 @@ async function stagesRoute(body: Uint8Array, request: Request): Promise<Response
   }
   const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const jsquash = compare ? { encodeJsquash: median(times.jsquash), sizes } : {};
-  return Response.json({ denominator, decode: median(times.decode), resize: median(times.resize), encode: median(times.encode), ...jsquash });
+  return Response.json({ scale: jpegScale, decoded: scaledSize(info.width, info.height, jpegScale), decode: median(times.decode), resize: median(times.resize), encode: median(times.encode), ...jsquash });
 }
 
 interface JsquashEncoderApi {
