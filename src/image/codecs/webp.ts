@@ -81,13 +81,24 @@ export async function decode(bytes: Uint8Array): Promise<Raster> {
 
 export async function encode(image: Raster, options: WebPEncodeOptions): Promise<Uint8Array> {
   checkRange("WebP", "quality", options.quality, 0, 100, false);
-  const config = webpConfig(options);
+  const config = webpConfig(options, !options.lossless && hasColour(image.data));
   const out = await guardedEncode(encoder, "WebP", (api) => api.encode(image.data, image.width, image.height, config));
   return ownBytes("WebP", out);
 }
 
-/** libwebp's defaults (cwebp's, and sharp's at effort 4) with the requested quality. */
-function webpConfig(options: WebPEncodeOptions): WebPConfig {
+/** True when some pixel has R, G and B not all equal. */
+function hasColour(data: Uint8ClampedArray): boolean {
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return true;
+  }
+  return false;
+}
+
+/**
+ * libwebp's defaults (cwebp's, and sharp's at effort 4) with the requested quality, and sharp
+ * RGB→YUV conversion for lossy images with colour (sharp's `smartSubsample`).
+ */
+function webpConfig(options: WebPEncodeOptions, sharpYuv: boolean): WebPConfig {
   return {
     quality: options.quality,
     target_size: 0,
@@ -117,6 +128,7 @@ function webpConfig(options: WebPEncodeOptions): WebPConfig {
     low_memory: 0,
     near_lossless: 100,
     use_delta_palette: 0,
-    use_sharp_yuv: 0,
+    // 5 % fewer bytes at SSIMULACRA2 80 on the bench's colour images (none larger), and 80 reached lossy on the 3 chroma-limited photos; greyscale grew up to 9 %; encode 1.45x.
+    use_sharp_yuv: sharpYuv ? 1 : 0,
   };
 }
