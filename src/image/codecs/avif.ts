@@ -81,7 +81,6 @@ export async function encode(image: Raster, options: AvifEncodeOptions): Promise
 }
 
 function avifSettings(options: AvifEncodeOptions): AvifSettings {
-  const sampling = options.lossless ? "4:4:4" : (options.sampling ?? "4:2:0");
   return {
     quality: options.lossless ? 100 : options.quality,
     // -1: alpha at the colour quality.
@@ -90,12 +89,14 @@ function avifSettings(options: AvifEncodeOptions): AvifSettings {
     tileColsLog2: 0,
     tileRowsLog2: 0,
     speed: options.speed ?? 6,
-    subsample: SUBSAMPLE[sampling],
+    subsample: SUBSAMPLE[options.lossless ? "4:4:4" : (options.sampling ?? "4:2:0")],
     chromaDeltaQ: false,
     sharpness: 0,
     tune: 0,
-    // Sharp YUV 4:2:0 downsampling: 7 % fewer bytes at SSIMULACRA2 80 on the bench set (hubble_deep_field 383 -> 215 KB, rocket 145 -> 37 KB), no image over +2 %, encode 1.16x.
-    enableSharpYUV: sampling === "4:2:0",
+    // Off: sharp YUV tunes 4:2:0 chroma to a bilinear upsampler, and AVIF decoders differ there.
+    // At SSIMULACRA2 80 it saved 7 % as our decoder (libavif) sees the files, but sharp's
+    // (libheif) scored the same files up to 9 points lower (docs/optimization.md).
+    enableSharpYUV: false,
     bitDepth: 8,
     lossless: options.lossless ?? false,
   };

@@ -24,6 +24,12 @@ export interface WebPEncodeOptions {
   /** 0-100. With `lossless`, libwebp reads it as compression effort (as sharp/libvips pass it). */
   quality: number;
   lossless?: boolean;
+  /**
+   * Sharp RGB→YUV conversion (libsharpyuv, sharp's `smartSubsample`) for lossy images with colour:
+   * keeps the colour of fine detail through 4:2:0, at about 1.45× the encode time. Default off,
+   * as in cwebp and sharp; the perceptual search uses it for chroma-limited images.
+   */
+  sharpYuv?: boolean;
 }
 
 interface DecoderApi {
@@ -81,7 +87,7 @@ export async function decode(bytes: Uint8Array): Promise<Raster> {
 
 export async function encode(image: Raster, options: WebPEncodeOptions): Promise<Uint8Array> {
   checkRange("WebP", "quality", options.quality, 0, 100, false);
-  const config = webpConfig(options, !options.lossless && hasColour(image.data));
+  const config = webpConfig(options, options.sharpYuv === true && !options.lossless && hasColour(image.data));
   const out = await guardedEncode(encoder, "WebP", (api) => api.encode(image.data, image.width, image.height, config));
   return ownBytes("WebP", out);
 }
@@ -94,10 +100,7 @@ function hasColour(data: Uint8ClampedArray): boolean {
   return false;
 }
 
-/**
- * libwebp's defaults (cwebp's, and sharp's at effort 4) with the requested quality, and sharp
- * RGB→YUV conversion for lossy images with colour (sharp's `smartSubsample`).
- */
+/** libwebp's defaults (cwebp's, and sharp's at effort 4) with the requested quality, and sharp YUV when asked. */
 function webpConfig(options: WebPEncodeOptions, sharpYuv: boolean): WebPConfig {
   return {
     quality: options.quality,
@@ -128,7 +131,7 @@ function webpConfig(options: WebPEncodeOptions, sharpYuv: boolean): WebPConfig {
     low_memory: 0,
     near_lossless: 100,
     use_delta_palette: 0,
-    // 5 % fewer bytes at SSIMULACRA2 80 on the bench's colour images (none larger), and 80 reached lossy on the 3 chroma-limited photos; greyscale grew up to 9 %; encode 1.45x.
+    // Only for colour: greyscale files grew up to 9 % with it (docs/optimization.md).
     use_sharp_yuv: sharpYuv ? 1 : 0,
   };
 }

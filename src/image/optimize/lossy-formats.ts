@@ -23,17 +23,21 @@ export interface LossyEncoder {
    */
   proxyEncode?(image: Raster, quality: number): Promise<Uint8Array>;
   decode(bytes: Uint8Array): Promise<Raster>;
-  /** The same encoder with full-resolution chroma, for images whose 4:2:0 chroma caps the score. */
+  /**
+   * The same encoder keeping more chroma (JPEG and AVIF: 4:4:4; WebP, 4:2:0 only: sharp YUV), for
+   * images whose subsampled chroma caps the score.
+   */
   fullChroma?: FullChroma;
 }
 
 /**
  * When a 4:2:0 search needs quality `above` or more (or cannot reach the target at all), the image
  * is limited by its subsampled chroma (fine coloured detail: star fields, saturated edges), and the
- * 4:4:4 encoder is searched too, starting `offset` qualities lower; the smaller passing file wins.
- * Measured on the benchmark set at 80 (docs/optimization.md): every image whose 4:2:0 JPEG needed
- * quality 98 or more took 0.59–0.65× the bytes in 4:4:4, every image at 91 or under more bytes;
- * AVIF from quality 93 took 0.39–0.66×, at 79 and under between 0.87× and 1.11×.
+ * fuller-chroma encoder is searched too, starting `offset` qualities lower; the smaller passing file
+ * wins. Measured on the benchmark set at 80 (docs/optimization.md): every image whose 4:2:0 JPEG
+ * needed quality 98 or more took 0.59–0.65× the bytes in 4:4:4, every image at 91 or under more
+ * bytes; AVIF from quality 93 took 0.39–0.66×, at 79 and under between 0.87× and 1.11×. Plain WebP
+ * could not reach 80 on the three chroma-limited photos at all; with sharp YUV they pass at 88–91.
  */
 export interface FullChroma {
   encoder: LossyEncoder;
@@ -72,14 +76,22 @@ export function jpegEncoder(target: number, progressive: boolean, sampling: "4:2
   return encoder;
 }
 
-export const webpEncoder: LossyEncoder = {
-  format: "webp",
-  space: (t) => prior([[70, 62, 0.6], [80, 80, 0.7], [90, 92, 0.8]], t, 5, 100),
-  encode: (image, quality) => webp.encode(image, { quality }),
-  decode: (bytes) => webp.decode(bytes),
-};
+/**
+ * libwebp method 4; sharp YUV (1.45× the encode time) only as the chroma-limited alternative, below
+ * the visually lossless target (at 90 a WebP that lossy coding cannot bring there goes lossless).
+ */
+export function webpEncoder(target: number, sharpYuv = false): LossyEncoder {
+  const encoder: LossyEncoder = {
+    format: "webp",
+    space: (t) => prior([[70, 62, 0.6], [80, 80, 0.7], [90, 92, 0.8]], t, 5, 100),
+    encode: (image, quality) => webp.encode(image, { quality, sharpYuv }),
+    decode: (bytes) => webp.decode(bytes),
+  };
+  if (!sharpYuv && target < 90) encoder.fullChroma = { encoder: webpEncoder(target, true), above: 95, offset: 10 };
+  return encoder;
+}
 
-/** aom at speed 6 (the codec module's default): a practical speed for a Worker. Chroma as for JPEG. */
+/** aom at speed 6 (the codec module's default): a practical speed for a Worker. Chroma as for JPEG (4:2:0 with sharp YUV, see avif.ts). */
 export function avifEncoder(target: number, sampling: "4:2:0" | "4:4:4" = target >= 90 ? "4:4:4" : "4:2:0"): LossyEncoder {
   const encoder: LossyEncoder = {
     format: "avif",
@@ -92,5 +104,5 @@ export function avifEncoder(target: number, sampling: "4:2:0" | "4:4:4" = target
 }
 
 export function lossyEncoder(format: LossyFormat, target: number, progressive: boolean): LossyEncoder {
-  return format === "jpeg" ? jpegEncoder(target, progressive) : format === "webp" ? webpEncoder : avifEncoder(target);
+  return format === "jpeg" ? jpegEncoder(target, progressive) : format === "webp" ? webpEncoder(target) : avifEncoder(target);
 }
