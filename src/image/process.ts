@@ -108,7 +108,10 @@ function inputPixelLimit(info: ProbeResult, settings: Settings): number {
 /** A large JPEG the request would decode over the limit; says how small an output would do. */
 function tooLargeToDecode(info: ProbeResult, limit: number): ApiError {
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  const fits = (scale: JpegScale): boolean => scaledSize(width, height, scale).width * scaledSize(width, height, scale).height <= limit;
+  const fits = (scale: JpegScale): boolean => {
+    const decoded = scaledSize(width, height, scale);
+    return decoded.width * decoded.height <= limit;
+  };
   const scale = [...SHRINK_SCALES].reverse().find(fits) ?? SHRINK_SCALES[0]!;
   const size = scaledSize(width, height, scale);
   return new ApiError(

@@ -27,7 +27,7 @@ export interface LossyEncoder {
    * The same encoder keeping more chroma (JPEG and AVIF: 4:4:4; WebP, 4:2:0 only: sharp YUV), for
    * images whose subsampled chroma caps the score.
    */
-  fullChroma?: FullChroma;
+  chromaAlternative?: ChromaAlternative;
 }
 
 /**
@@ -39,7 +39,7 @@ export interface LossyEncoder {
  * bytes; AVIF from quality 93 took 0.39–0.66×, at 79 and under between 0.87× and 1.11×. Plain WebP
  * could not reach 80 on the three chroma-limited photos at all; with sharp YUV they pass at 88–91.
  */
-export interface FullChroma {
+export interface ChromaAlternative {
   encoder: LossyEncoder;
   above: number;
   offset: number;
@@ -72,7 +72,7 @@ export function jpegEncoder(target: number, progressive: boolean, sampling: "4:2
     proxyEncode: (image, quality) => jpeg.encode(image, { quality, progressive: false, sampling }),
     decode: (bytes) => decodeScaled(bytes, 1),
   };
-  if (sampling === "4:2:0") encoder.fullChroma = { encoder: jpegEncoder(target, progressive, "4:4:4"), above: 95, offset: 9 };
+  if (sampling === "4:2:0") encoder.chromaAlternative = { encoder: jpegEncoder(target, progressive, "4:4:4"), above: 95, offset: 9 };
   return encoder;
 }
 
@@ -87,7 +87,7 @@ export function webpEncoder(target: number, sharpYuv = false): LossyEncoder {
     encode: (image, quality) => webp.encode(image, { quality, sharpYuv }),
     decode: (bytes) => webp.decode(bytes),
   };
-  if (!sharpYuv && target < 90) encoder.fullChroma = { encoder: webpEncoder(target, true), above: 95, offset: 10 };
+  if (!sharpYuv && target < 90) encoder.chromaAlternative = { encoder: webpEncoder(target, true), above: 95, offset: 10 };
   return encoder;
 }
 
@@ -99,7 +99,7 @@ export function avifEncoder(target: number, sampling: "4:2:0" | "4:4:4" = target
     encode: (image, quality) => avif.encode(image, { quality, sampling }),
     decode: (bytes) => avif.decode(bytes),
   };
-  if (sampling === "4:2:0") encoder.fullChroma = { encoder: avifEncoder(target, "4:4:4"), above: 88, offset: 18 };
+  if (sampling === "4:2:0") encoder.chromaAlternative = { encoder: avifEncoder(target, "4:4:4"), above: 88, offset: 18 };
   return encoder;
 }
 

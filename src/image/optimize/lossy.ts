@@ -5,11 +5,12 @@
  * falls short (encoders see whole images, not tiles) the quality steps up until it meets the target.
  * Nine tiles are a sample: on the benchmark's largest photo the tiles scored up to 1.9 points above
  * the whole image, so a proxied search aims PROXY_MARGIN above the target. An image whose 4:2:0
- * search ends at a very high quality is searched again with full-resolution chroma (FullChroma).
+ * search ends at a very high quality is searched again keeping more chroma (ChromaAlternative:
+ * 4:4:4 for JPEG and AVIF, sharp YUV for WebP).
  */
 import type { Raster } from "../raster";
 import { createScorer, type Ssimulacra2Scorer } from "../score/ssimulacra2";
-import type { FullChroma, LossyEncoder } from "./lossy-formats";
+import type { ChromaAlternative, LossyEncoder } from "./lossy-formats";
 import type { Encoded } from "./outcome";
 import { makeProxy, mosaic, type Proxy } from "./proxy";
 import { searchQuality, type SearchResult, type Trial } from "./search";
@@ -68,8 +69,8 @@ export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target
   const aim = proxy.raster === image ? target : target + PROXY_MARGIN;
   const search = await searchQuality((q) => trial(proxy, scorer, encoder, q), aim, encoder.space(aim));
   const first: ProxySearch = { proxy, scorer, encoder, target: aim, search, encodes: search.trials.length };
-  const full = encoder.fullChroma;
-  return full && chromaLimited(first, full) ? withFullChroma(first, full) : first;
+  const alternative = encoder.chromaAlternative;
+  return alternative && chromaLimited(first, alternative) ? withChromaAlternative(first, alternative) : first;
 }
 
 export function passes(found: ProxySearch): boolean {
@@ -83,16 +84,17 @@ function preferred(a: ProxySearch, b: ProxySearch): ProxySearch {
   return b.search.best.score > a.search.best.score ? b : a;
 }
 
-function chromaLimited(found: ProxySearch, full: FullChroma): boolean {
-  return !passes(found) || found.search.best.quality >= full.above;
+function chromaLimited(found: ProxySearch, alternative: ChromaAlternative): boolean {
+  return !passes(found) || found.search.best.quality >= alternative.above;
 }
 
-/** Searches the full-chroma encoder too and keeps the smaller passing result (else the higher score). */
-async function withFullChroma(first: ProxySearch, full: FullChroma): Promise<ProxySearch> {
+/** Searches the alternative encoder too and keeps the smaller passing result (else the higher score). */
+async function withChromaAlternative(first: ProxySearch, alternative: ChromaAlternative): Promise<ProxySearch> {
   const { proxy, scorer, target } = first;
-  const space = { ...full.encoder.space(target), start: first.search.best.quality - full.offset };
-  const search = await searchQuality((q) => trial(proxy, scorer, full.encoder, q), target, space);
-  const second: ProxySearch = { proxy, scorer, encoder: full.encoder, target, search, encodes: search.trials.length };
+  const { encoder, offset } = alternative;
+  const space = { ...encoder.space(target), start: first.search.best.quality - offset };
+  const search = await searchQuality((q) => trial(proxy, scorer, encoder, q), target, space);
+  const second: ProxySearch = { proxy, scorer, encoder, target, search, encodes: search.trials.length };
   return { ...preferred(first, second), encodes: first.encodes + second.encodes };
 }
 

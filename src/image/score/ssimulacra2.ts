@@ -91,11 +91,19 @@ export async function ssimulacra2Report(reference: Raster, distorted: Raster, op
   checkPair(reference, distorted);
   const version = options.version === "2.0" ? 20 : 21;
   const limit = memoryCap(options.memoryLimit);
+  return runPasses(reference, distorted, (background) => runKernel(reference, distorted, background, version, options.exact, limit));
+}
+
+/**
+ * One pass per background (one for an opaque pair, one per grey background otherwise); the score
+ * is the lowest pass.
+ */
+function runPasses(reference: Raster, distorted: Raster, pass: (background: number) => { score: number; memoryBytes: number }): Ssimulacra2Report {
   const backgrounds: number[] = reference.opaque && distorted.opaque ? [-1] : [...ALPHA_BACKGROUNDS];
   const passes: number[] = [];
   let memoryBytes = 0;
   for (const background of backgrounds) {
-    const run = runKernel(reference, distorted, background, version, options.exact, limit);
+    const run = pass(background);
     passes.push(run.score);
     memoryBytes = Math.max(memoryBytes, run.memoryBytes);
   }
@@ -118,7 +126,8 @@ export function createScorer(reference: Raster, options: Ssimulacra2ScorerOption
   checkRaster(reference);
   const limit = memoryCap(options.memoryLimit);
   let disposed = false;
-  if (bytesNeeded(reference.width, reference.height, SCORER) > bytesNeeded(reference.width, reference.height, EXACT)) {
+  const [streaming, exact] = bytesNeeded(reference.width, reference.height, [SCORER, EXACT]);
+  if (streaming! > exact!) {
     const report = async (distorted: Raster): Promise<Ssimulacra2Report> => {
       if (disposed) throw new Error("ssimulacra2: the scorer was disposed");
       return ssimulacra2Report(reference, distorted, { memoryLimit: options.memoryLimit });
@@ -138,21 +147,16 @@ export function createScorer(reference: Raster, options: Ssimulacra2ScorerOption
   const report = async (distorted: Raster): Promise<Ssimulacra2Report> => {
     if (disposed) throw new Error("ssimulacra2: the scorer was disposed");
     checkPair(reference, distorted);
-    const backgrounds: number[] = reference.opaque && distorted.opaque ? [-1] : [...ALPHA_BACKGROUNDS];
-    const passes: number[] = [];
-    let memoryBytes = 0;
-    for (const background of backgrounds) {
+    return runPasses(reference, distorted, (background) => {
       const key = reference.opaque ? -1 : background;
       const kernel = kernelFor(key);
       try {
-        passes.push(kernel.compare(distorted, background));
-        memoryBytes = Math.max(memoryBytes, kernel.kernel.memoryBytes());
+        return { score: kernel.compare(distorted, background), memoryBytes: kernel.kernel.memoryBytes() };
       } catch (err) {
         kernels.delete(key);
         throw kernelError(kernel.kernel, err);
       }
-    }
-    return { score: Math.min(...passes), passes, memoryBytes };
+    });
   };
   return {
     score: async (distorted) => (await report(distorted)).score,
@@ -172,7 +176,7 @@ export function createScorer(reference: Raster, options: Ssimulacra2ScorerOption
 export function ssimulacra2MemoryBytes(width: number, height: number, options: Ssimulacra2Options = {}): number {
   checkSize(width, height);
   const mode = options.version === "2.0" || options.exact === true ? EXACT : options.exact === false ? SCORER : SMALLER;
-  return bytesNeeded(width, height, mode);
+  return bytesNeeded(width, height, [mode])[0]!;
 }
 
 /** Modes of s2_bytes_needed: the smaller path (what s2_score takes for 2.1), the exact path, the streaming path. */
@@ -180,11 +184,11 @@ const SMALLER = 0;
 const EXACT = 1;
 const SCORER = 2;
 
-/** The linear memory (bytes, whole pages) an instance needs for a width × height job on `mode`'s path. */
-function bytesNeeded(width: number, height: number, mode: number): number {
+/** The linear memory (bytes, whole pages) an instance needs for a width × height job on each mode's path. */
+function bytesNeeded(width: number, height: number, modes: readonly number[]): number[] {
   const { exports } = new WebAssembly.Instance(ssimulacra2Module, { env: unusedImports() });
-  const needed = (exports.s2_bytes_needed as (w: number, h: number, mode: number) => number)(width, height, mode);
-  return Math.ceil((STATIC_BYTES + needed) / WASM_PAGE) * WASM_PAGE;
+  const needed = exports.s2_bytes_needed as (w: number, h: number, mode: number) => number;
+  return modes.map((mode) => Math.ceil((STATIC_BYTES + needed(width, height, mode)) / WASM_PAGE) * WASM_PAGE);
 }
 
 // ---------------------------------------------------------------------------------------------
