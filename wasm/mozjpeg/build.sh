@@ -48,9 +48,11 @@ tar -xzf "$work/sources/$package" -C "$work/sources" "$tarball"
 echo "$tarball_sha256  $work/sources/$tarball" | sha256sum --check --quiet
 tar -xzf "$work/sources/$tarball" -C "$work"
 src="$work/mozjpeg"
-# Our one change to MozJPEG (see the README): a faster loop in the progressive AC encoder that
-# writes the same bytes.
-patch --quiet -p1 -d "$src" <"$here/jcphuff.patch"
+# Our changes to MozJPEG (see the README): faster loops in the progressive AC encoder, the Huffman
+# table builder and trellis quantisation, each writing the same bytes.
+for change in jcphuff jchuff jcdctmgr; do
+  patch --quiet -p1 -d "$src" <"$here/$change.patch"
+done
 
 # --- 2. Configuration headers (what configure would write for wasm32 with clang) ---------------
 # JPEG_LIB_VERSION 62 is configure's default (the libjpeg v6b API); MEM_SRCDST_SUPPORTED gives
