@@ -11,8 +11,8 @@ import { applyEmbeddedProfile } from "./icc";
 import { oneAtATime } from "./one-at-a-time";
 import { clipFaces } from "./faces/focus";
 import { runPipeline, type StepContext } from "./pipeline";
-import { scaledSize, type JpegScale } from "./codecs/jpeg-turbo";
-import { jpegShrink, SHRINK_SCALES } from "./shrink-on-load";
+import { decodeWindow, scaledSize, type DecodedWindow, type JpegScale } from "./codecs/jpeg-turbo";
+import { jpegShrink, jpegWindow, SHRINK_SCALES } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
 import { flatten } from "./steps/flatten";
@@ -139,17 +139,20 @@ function outputFormat(plan: RequestPlan, input: ImageFormat): EncodableFormat | 
 }
 
 /**
- * Decodes the input (smaller, when shrink-on-load applies) and converts it to sRGB. `logicalSize`
- * is the oriented full size a smaller decode stands for; `exact` is true when the raster holds the
- * source's own pixels (full size, no colour conversion).
+ * Decodes the input (smaller, when shrink-on-load applies; only the part the resize keeps, when
+ * crop-on-load does) and converts it to sRGB. `logicalSize` is the oriented full size a smaller or
+ * partial decode stands for; `exact` is true when the raster holds the source's own pixels (full
+ * size, no colour conversion).
  */
 async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPlan): Promise<{ image: Raster; exact: boolean; logicalSize?: LogicalSize }> {
   const shrink = jpegShrink(info, plan);
-  const decoded = await decode(bytes, info.format, shrink);
-  const image = await applyEmbeddedProfile(bytes, info, decoded); // outputs carry no profile
-  if (shrink === 1) return { image, exact: image === decoded };
+  const window = jpegWindow(info, plan, shrink);
+  const decoded: DecodedWindow = window ? await decodeWindow(bytes, shrink, window) : { image: await decode(bytes, info.format, shrink), left: 0, top: 0 };
+  const image = await applyEmbeddedProfile(bytes, info, decoded.image); // outputs carry no profile
+  if (shrink === 1 && !window) return { image, exact: image === decoded.image };
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  return { image, exact: false, logicalSize: { width, height, scale: shrink } };
+  const whole = window && { left: decoded.left, top: decoded.top, ...scaledSize(info.width, info.height, shrink) };
+  return { image, exact: false, logicalSize: { width, height, scale: shrink, window: whole } };
 }
 
 /** Faces that were looked for, clipped to the output and rounded (score to 2 decimals). */

@@ -9,7 +9,8 @@
  *
  * Decoding is streamed: `decode_start` reads the headers and sets up a band of a few rows,
  * `decode_rows` fills the band with the next rows (RGBA) and returns how many, 0 once the image
- * is finished. JavaScript copies each band into its own array, so the full-size RGBA image never
+ * is finished. A window of the (scaled) image may be asked for: columns outside it are not
+ * inverse-transformed, colour-converted or upsampled, rows outside it are only entropy-decoded. JavaScript copies each band into its own array, so the full-size RGBA image never
  * exists in WebAssembly memory. Shared results are read by JavaScript from `struct result`.
  */
 #include <emscripten.h>
@@ -42,6 +43,8 @@ struct result {
   uint32_t source_height;  /* 24 */
   uint8_t *data;           /* 28: transcode output (malloc'd; the caller frees it) */
   uint32_t size;           /* 32: transcode output size */
+  uint32_t left;           /* 36: first column of the decoded window in the scaled image */
+  uint32_t top;            /* 40: first row of the decoded window */
 };
 
 static struct result result;
@@ -151,6 +154,7 @@ static struct jpeg_error_mgr *errors(struct jpeg_error_mgr *err) {
 static struct jpeg_decompress_struct dec;
 static struct jpeg_error_mgr dec_err;
 static int dec_active, dec_cmyk, dec_inverted;
+static JDIMENSION dec_end_row; /* the row after the window's last */
 static JSAMPROW *dec_rows;
 
 static void decode_end(void) {
@@ -163,10 +167,24 @@ static void decode_end(void) {
   dec_active = 0;
 }
 
+/* Decodes only the window of `width` x `height` pixels at (x, y) of the scaled image. libjpeg
+ * widens it on the left to a whole iMCU column: the window's real left edge is result.left. */
+static void set_window(uint32_t x, uint32_t y, uint32_t width, uint32_t height) {
+  if ((uint64_t)x + width > dec.output_width || (uint64_t)y + height > dec.output_height || width == 0 || height == 0)
+    jt_fail("the window is not inside the image");
+  JDIMENSION left = x, columns = width;
+  jpeg_crop_scanline(&dec, &left, &columns);
+  if (y > 0 && jpeg_skip_scanlines(&dec, y) != y) jt_fail("could not skip to the window's first row");
+  result.left = left;
+  result.top = y;
+  dec_end_row = y + height;
+}
+
 /* Reads the headers of the JPEG in src[0..len) and prepares decoding at eighths/8 of its size
- * (1 to 8: libjpeg's scaled inverse DCT turns each 8x8 block into eighths x eighths pixels).
- * Output size and band are in `result`. */
-EMSCRIPTEN_KEEPALIVE const struct result *decode_start(const uint8_t *src, uint32_t len, int eighths) {
+ * (1 to 8: libjpeg's scaled inverse DCT turns each 8x8 block into eighths x eighths pixels),
+ * of the whole image (width 0) or of the window of width x height pixels at (x, y) of the scaled
+ * image. Output size, window position and band are in `result`. */
+EMSCRIPTEN_KEEPALIVE const struct result *decode_start(const uint8_t *src, uint32_t len, int eighths, uint32_t x, uint32_t y, uint32_t width, uint32_t height) {
   if (eighths < 1 || eighths > 8)
     jt_fail("the scale must be 1/8, 2/8, ... or 8/8");
   decode_end();
@@ -190,9 +208,11 @@ EMSCRIPTEN_KEEPALIVE const struct result *decode_start(const uint8_t *src, uint3
   dec.scale_denom = 8;
   jpeg_start_decompress(&dec);
   if (dec.output_components != 4) jt_fail("unexpected number of output components");
+  dec_end_row = dec.output_height;
+  if (width > 0) set_window(x, y, width, height);
 
   result.width = dec.output_width;
-  result.height = dec.output_height;
+  result.height = dec_end_row - result.top;
   size_t stride = (size_t)result.width * 4;
   size_t rows = BAND_BYTES / stride;
   if (rows < 1) rows = 1;
@@ -228,18 +248,31 @@ static void cmyk_to_rgba(uint8_t *p, size_t pixels, int inverted) {
   }
 }
 
-/* Decodes the next rows into the band; returns how many, or 0 once the image is complete (the
- * decoder is then finished and freed). */
+/* After a window: the rows below it are entropy-decoded but not transformed, so that a file cut
+ * short still fails as it does for a whole decode. (Skipping to the very end would read nothing:
+ * libjpeg-turbo then just marks the image done.) So all but the last row are skipped and the last
+ * is decoded, into the band, which JavaScript has already copied. */
+static void finish_after_window(void) {
+  JDIMENSION rest = dec.output_height - dec.output_scanline;
+  if (rest == 0) return;
+  if (rest > 1 && jpeg_skip_scanlines(&dec, rest - 1) != rest - 1) jt_fail("could not skip the rows after the window");
+  if (jpeg_read_scanlines(&dec, dec_rows, 1) != 1) jt_fail("the decoder stopped producing rows");
+}
+
+/* Decodes the next rows into the band; returns how many, or 0 once the image (or window) is
+ * complete (the decoder is then finished and freed). */
 EMSCRIPTEN_KEEPALIVE uint32_t decode_rows(void) {
   if (!dec_active) return 0;
-  if (dec.output_scanline >= dec.output_height) {
+  if (dec.output_scanline >= dec_end_row) {
+    finish_after_window();
     jpeg_finish_decompress(&dec);
     decode_end();
     return 0;
   }
   uint32_t n = 0;
-  while (n < result.band_rows && dec.output_scanline < dec.output_height) {
-    JDIMENSION got = jpeg_read_scanlines(&dec, dec_rows + n, result.band_rows - n);
+  while (n < result.band_rows && dec.output_scanline < dec_end_row) {
+    JDIMENSION room = result.band_rows - n, left = dec_end_row - dec.output_scanline;
+    JDIMENSION got = jpeg_read_scanlines(&dec, dec_rows + n, room < left ? room : left);
     if (got == 0) jt_fail("the decoder stopped producing rows");
     n += got;
   }

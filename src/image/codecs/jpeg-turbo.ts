@@ -8,6 +8,7 @@
  *   YCbCr, RGB, CMYK and YCCK files all come out as opaque RGBA (CMYK converted naively, Adobe
  *   inverted CMYK when the file has an Adobe marker). EXIF orientation is not applied. A file cut
  *   in its image data is refused (libjpeg's "Premature end of JPEG file"), as jpeg.ts does.
+ * - decodeWindow: the same, for only a window of the scaled image (crop-on-load).
  * - transcode: the DCT coefficients re-encoded with optimised Huffman tables, progressive if
  *   asked, no metadata (what `jpegtran -optimize [-progressive] -copy none` writes, byte for byte).
  *   Pixels are unchanged. The file can come out a few bytes larger than an input that was already
@@ -22,6 +23,7 @@
  */
 import jpegWasm from "../../../wasm/dist/jpeg.wasm";
 import { ApiError } from "../../errors";
+import type { Region } from "../canvas";
 import { createRaster, type Raster } from "../raster";
 import { CodecFailure, findMemory, GuardedCodec, guardedDecode, type CodecInstance } from "./instance";
 
@@ -36,9 +38,28 @@ export function scaledSize(width: number, height: number, scale: JpegScale): { w
 
 /** Decodes a JPEG at `scale` of its stored size; any failure is a 415 with libjpeg's message. */
 export async function decodeScaled(bytes: Uint8Array, scale: JpegScale): Promise<Raster> {
+  return (await decodeWindow(bytes, scale)).image;
+}
+
+/** Part of a decoded image, and where it sits in the whole (scaled) image. */
+export interface DecodedWindow {
+  image: Raster;
+  left: number;
+  top: number;
+}
+
+/**
+ * Decodes a JPEG at `scale`, only the window of the scaled image given (whole when undefined):
+ * columns outside it are never inverse-transformed or converted, rows outside it are only
+ * entropy-decoded. libjpeg starts the window at a whole iMCU column (up to 32 pixels further
+ * left); `left` and `top` say where the decoded image really starts. Pixels more than two from the
+ * window's edges are those of a whole decode (at the edges, chroma upsampling sees the cut as the
+ * image's border).
+ */
+export async function decodeWindow(bytes: Uint8Array, scale: JpegScale, window?: Region): Promise<DecodedWindow> {
   if (!JPEG_SCALES.includes(scale)) throw new Error(`decodeScaled: the scale must be m/8 for m = 1 to 8, got ${String(scale)}`);
-  const image = await guardedDecode(codec, "JPEG", (api) => decodeRows(api, bytes, scale * 8));
-  return createRaster(image.width, image.height, image.data, true);
+  const decoded = await guardedDecode(codec, "JPEG", (api) => decodeRows(api, bytes, scale * 8, window));
+  return { image: createRaster(decoded.width, decoded.height, decoded.data, true), left: decoded.left, top: decoded.top };
 }
 
 /** Lossless re-encode of a JPEG; anything libjpeg cannot transcode is a 422 with its message. */
@@ -57,8 +78,8 @@ interface TurboApi {
   readonly memory: WebAssembly.Memory;
   malloc(size: number): number;
   free(pointer: number): void;
-  /** Returns the address of `struct result`. */
-  decodeStart(source: number, length: number, eighths: number): number;
+  /** Returns the address of `struct result`. A window of width 0 is the whole image. */
+  decodeStart(source: number, length: number, eighths: number, x: number, y: number, width: number, height: number): number;
   /** Rows written to the band, 0 when the image is complete. */
   decodeRows(): number;
   /** Returns the address of `struct result`. */
@@ -66,7 +87,7 @@ interface TurboApi {
 }
 
 /** Byte offsets of the 32-bit fields of `struct result` in wrapper.c. */
-const RESULT = { width: 0, height: 4, band: 8, bandRows: 12, colorSpace: 16, data: 28, size: 32 } as const;
+const RESULT = { width: 0, height: 4, band: 8, bandRows: 12, colorSpace: 16, data: 28, size: 32, left: 36, top: 40 } as const;
 
 class LibjpegError extends Error {
   constructor(message: string) {
@@ -115,11 +136,14 @@ function failInstantiation(message: string): never {
   throw new Error(message);
 }
 
-function decodeRows(api: TurboApi, bytes: Uint8Array, eighths: number): { width: number; height: number; data: Uint8ClampedArray } {
+function decodeRows(api: TurboApi, bytes: Uint8Array, eighths: number, window?: Region): { width: number; height: number; left: number; top: number; data: Uint8ClampedArray } {
   const source = copyIn(api, bytes);
-  const result = api.decodeStart(source, bytes.length, eighths);
+  const { x, y, width: w, height: h } = window ?? { x: 0, y: 0, width: 0, height: 0 };
+  const result = api.decodeStart(source, bytes.length, eighths, x, y, w, h);
   const width = u32(api.memory, result + RESULT.width);
   const height = u32(api.memory, result + RESULT.height);
+  const left = u32(api.memory, result + RESULT.left);
+  const top = u32(api.memory, result + RESULT.top);
   const stride = width * 4;
   const data = new Uint8ClampedArray(stride * height);
   let row = 0;
@@ -132,7 +156,7 @@ function decodeRows(api: TurboApi, bytes: Uint8Array, eighths: number): { width:
   }
   if (row !== height) throw new LibjpegError(`the decoder produced ${row} of ${height} rows`);
   api.free(source);
-  return { width, height, data };
+  return { width, height, left, top, data };
 }
 
 function transcodeWith(api: TurboApi, bytes: Uint8Array, progressive: boolean): Uint8Array {

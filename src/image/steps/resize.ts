@@ -25,6 +25,11 @@ export interface LogicalSize {
   height: number;
   /** The decoder's exact factor: decoded = ceil(logical × scale) on each side. */
   scale: number;
+  /**
+   * Set when only a window of the image was decoded (crop-on-load): the decoded raster is the part
+   * of the whole decoded image (width × height) that starts at (left, top).
+   */
+  window?: { left: number; top: number; width: number; height: number };
 }
 
 /** What the resize and scale steps need besides the image and their plan. */
@@ -43,13 +48,19 @@ export interface ResizeContext extends FaceContext {
  * column also covers the encoder's padding (451 px at 3/8 are 169.125 px, decoded as 170), and
  * mapping by decoded / logical size would stretch the picture by up to that part of a pixel.
  */
-function toDecoded(region: Region, image: Raster, logical: LogicalSize): Region {
-  const s = logical.scale;
-  const x = Math.min(image.width - 1, Math.round(region.x * s));
-  const y = Math.min(image.height - 1, Math.round(region.y * s));
-  const width = Math.max(1, Math.min(image.width - x, Math.round(region.width * s)));
-  const height = Math.max(1, Math.min(image.height - y, Math.round(region.height * s)));
+export function toDecoded(region: Region, decoded: { width: number; height: number }, scale: number): Region {
+  const x = Math.min(decoded.width - 1, Math.round(region.x * scale));
+  const y = Math.min(decoded.height - 1, Math.round(region.y * scale));
+  const width = Math.max(1, Math.min(decoded.width - x, Math.round(region.width * scale)));
+  const height = Math.max(1, Math.min(decoded.height - y, Math.round(region.height * scale)));
   return { x, y, width, height };
+}
+
+/** A region of the logical image in the raster's pixels (the raster may be a decoded window). */
+function inRaster(region: Region, image: Raster, logical: LogicalSize): Region {
+  const window = logical.window ?? { left: 0, top: 0, width: image.width, height: image.height };
+  const decoded = toDecoded(region, window, logical.scale);
+  return { ...decoded, x: decoded.x - window.left, y: decoded.y - window.top };
 }
 
 /** The size layouts are computed on. */
@@ -75,7 +86,7 @@ export async function applyLayout(image: Raster, layout: ResizeLayout, operation
   const final = layout.canvas ?? layout;
   checkCanvas(operation, final.width, final.height, ctx.limits);
   followLayout(ctx, image, layout);
-  const region = ctx.logicalSize ? toDecoded(layout.source, image, ctx.logicalSize) : layout.source;
+  const region = ctx.logicalSize ? inRaster(layout.source, image, ctx.logicalSize) : layout.source;
   const resized = await resample(image, layout.width, layout.height, { region });
   if (!layout.canvas) return resized;
   const canvas = fillCanvas(layout.canvas.width, layout.canvas.height, background);
