@@ -111,6 +111,21 @@ describe("official clients against npm start", () => {
   });
 });
 
+describe("faces against npm start", () => {
+  // The face detector (tfjs on its WebAssembly backend) must start in the bundled Worker, not only
+  // under vitest: it once failed there and every image was taken to have no faces.
+  it("resize gravity face finds the face and reports it", async () => {
+    const document = { resize: { mode: "fit", width: 200, height: 200, gravity: "face" } };
+    const shape = officialUploads(server.key, fixture("astronaut.jpg"), "astronaut.jpg", document).find((s) => s.client === "python")!;
+    const res = await fetch(`${server.url}/1.0/upload`, { method: "POST", headers: shape.headers, body: shape.body });
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as Doc & { output: { faces?: { x: number; y: number; width: number; height: number; score: number }[] } };
+    expect(doc.output).toMatchObject({ width: 200, height: 200 });
+    expect(doc.output.faces?.length).toBeGreaterThanOrEqual(1);
+    expect(doc.output.faces![0]!.score).toBeGreaterThan(0.5);
+  });
+});
+
 describe("bad input against npm start", () => {
   const auth = () => ({ Authorization: `Bearer ${server.key}` });
   const upload = (file: Uint8Array, data = "{}") =>

@@ -46,6 +46,24 @@ type Instantiated = (instance: WebAssembly.Instance, module: WebAssembly.Module)
 /** The Emscripten runtime function the bridge is built with (not in the package's types). */
 type Cwrap = (name: string, returns: string | null, args: string[]) => unknown;
 
+/**
+ * Runs `start` with the global `process` hidden. The Emscripten glue decides it runs in Node when
+ * it sees `process.versions.node`, which workerd provides, and Node's branch then needs `__dirname`
+ * and the file system: outside vitest (which defines `__dirname`) the module did not start and every
+ * image was taken to have no faces. Without `process` it takes neither the Node nor the browser
+ * branch and uses the instantiateWasm hook only. The glue reads it only while the factory runs.
+ */
+function withoutProcess<T>(start: () => T): T {
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, "process");
+  if (!descriptor?.configurable) return start();
+  delete (globalThis as { process?: unknown }).process;
+  try {
+    return start();
+  } finally {
+    Object.defineProperty(globalThis, "process", descriptor);
+  }
+}
+
 /** The Emscripten module, started from the build-time compiled SIMD binary. */
 async function startModule(): Promise<BackendWasmModule> {
   const config = {
@@ -55,7 +73,7 @@ async function startModule(): Promise<BackendWasmModule> {
     },
   };
   const factory = wasmFactory as unknown as (config: object) => Promise<BackendWasmModule>;
-  const module = await factory(config);
+  const module = await withoutProcess(() => factory(config));
   const cwrap = (module as unknown as { cwrap: Cwrap }).cwrap;
   // The same bridge the package's own init() builds.
   module.tfjs = {
