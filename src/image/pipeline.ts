@@ -33,8 +33,9 @@ export interface StepContext {
   input: ProbeResult;
   limits: CanvasLimits;
   /**
-   * Set when the input was decoded smaller than it is (shrink-on-load): its oriented full size,
-   * and the decoder's exact factor (m/8).
+   * Set when the input was decoded smaller than it is (shrink-on-load) or only in part
+   * (crop-on-load): its oriented full size, the decoder's exact factor (m/8) and, for a part, where
+   * the raster sits in the whole decoded image.
    */
   logicalSize?: LogicalSize;
   /** Faces found (in the current image's pixels), once a step looked for them; else undefined. */

@@ -151,8 +151,9 @@ async function decodeInput(bytes: Uint8Array, info: ProbeResult, plan: RequestPl
   const image = await applyEmbeddedProfile(bytes, info, decoded.image); // outputs carry no profile
   if (shrink === 1 && !window) return { image, exact: image === decoded.image };
   const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  const whole = window && { left: decoded.left, top: decoded.top, ...scaledSize(info.width, info.height, shrink) };
-  return { image, exact: false, logicalSize: { width, height, scale: shrink, window: whole } };
+  const whole = scaledSize(info.width, info.height, shrink);
+  const placed = window && { left: decoded.left, top: decoded.top, wholeWidth: whole.width, wholeHeight: whole.height };
+  return { image, exact: false, logicalSize: { width, height, scale: shrink, window: placed } };
 }
 
 /** Faces that were looked for, clipped to the output and rounded (score to 2 decimals). */

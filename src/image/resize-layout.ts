@@ -96,6 +96,20 @@ function exactLayout(w: number, h: number, plan: ResizePlan): ResizeLayout {
   return { source: whole(w, h), width, height };
 }
 
+/**
+ * A region of the logical image in the coordinates of the decoded one, by the decoder's exact
+ * factor: when a side is not a whole number of 8-pixel blocks, the decoded image's last row or
+ * column also covers the encoder's padding (451 px at 3/8 are 169.125 px, decoded as 170), and
+ * mapping by decoded / logical size would stretch the picture by up to that part of a pixel.
+ */
+export function toDecoded(region: Region, decoded: { width: number; height: number }, scale: number): Region {
+  const x = Math.min(decoded.width - 1, Math.round(region.x * scale));
+  const y = Math.min(decoded.height - 1, Math.round(region.y * scale));
+  const width = Math.max(1, Math.min(decoded.width - x, Math.round(region.width * scale)));
+  const height = Math.max(1, Math.min(decoded.height - y, Math.round(region.height * scale)));
+  return { x, y, width, height };
+}
+
 /** `focus`: what a content gravity found (fit only), in the same pixels as w × h. */
 export function resizeLayout(w: number, h: number, plan: ResizePlan, focus?: Focus): ResizeLayout {
   switch (plan.mode) {

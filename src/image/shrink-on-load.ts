@@ -18,9 +18,8 @@ import { isContentGravity } from "../request/gravity";
 import type { Region } from "./canvas";
 import { JPEG_SCALES, scaledSize, type JpegScale } from "./codecs/jpeg-turbo";
 import type { ProbeResult } from "./probe";
-import { resizeLayout, scaleLayout } from "./resize-layout";
+import { resizeLayout, scaleLayout, toDecoded } from "./resize-layout";
 import { orientedSize } from "./steps/orient";
-import { toDecoded } from "./steps/resize";
 
 /** The scales shrink-on-load decodes at, smallest first. */
 export const SHRINK_SCALES: readonly JpegScale[] = JPEG_SCALES.filter((scale) => scale !== 0.875);

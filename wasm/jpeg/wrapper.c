@@ -10,8 +10,9 @@
  * Decoding is streamed: `decode_start` reads the headers and sets up a band of a few rows,
  * `decode_rows` fills the band with the next rows (RGBA) and returns how many, 0 once the image
  * is finished. A window of the (scaled) image may be asked for: columns outside it are not
- * inverse-transformed, colour-converted or upsampled, rows outside it are only entropy-decoded. JavaScript copies each band into its own array, so the full-size RGBA image never
- * exists in WebAssembly memory. Shared results are read by JavaScript from `struct result`.
+ * inverse-transformed, colour-converted or upsampled, rows outside it are only entropy-decoded.
+ * JavaScript copies each band into its own array, so the full-size RGBA image never exists in
+ * WebAssembly memory. Shared results are read by JavaScript from `struct result`.
  */
 #include <emscripten.h>
 #include <stddef.h>

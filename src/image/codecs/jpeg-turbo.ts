@@ -57,7 +57,7 @@ export interface DecodedWindow {
  * image's border).
  */
 export async function decodeWindow(bytes: Uint8Array, scale: JpegScale, window?: Region): Promise<DecodedWindow> {
-  if (!JPEG_SCALES.includes(scale)) throw new Error(`decodeScaled: the scale must be m/8 for m = 1 to 8, got ${String(scale)}`);
+  if (!JPEG_SCALES.includes(scale)) throw new Error(`decodeWindow: the scale must be m/8 for m = 1 to 8, got ${String(scale)}`);
   const decoded = await guardedDecode(codec, "JPEG", (api) => decodeRows(api, bytes, scale * 8, window));
   return { image: createRaster(decoded.width, decoded.height, decoded.data, true), left: decoded.left, top: decoded.top };
 }

@@ -91,7 +91,7 @@ export function webpEncoder(target: number, sharpYuv = false): LossyEncoder {
   return encoder;
 }
 
-/** aom at speed 6 (the codec module's default): a practical speed for a Worker. Chroma as for JPEG (4:2:0 with sharp YUV, see avif.ts). */
+/** aom at speed 6 (the codec module's default): a practical speed for a Worker. Chroma as for JPEG (plain 4:2:0 conversion, no sharp YUV: see avif.ts). */
 export function avifEncoder(target: number, sampling: "4:2:0" | "4:4:4" = target >= 90 ? "4:4:4" : "4:2:0"): LossyEncoder {
   const encoder: LossyEncoder = {
     format: "avif",

@@ -16,7 +16,7 @@ import { faceFocus, moveFaces } from "../faces/focus";
 import { interestingRegion } from "../faces/smart";
 import type { Raster } from "../raster";
 import { resize as resample } from "../resample";
-import { resizeLayout, type Focus, type ResizeLayout } from "../resize-layout";
+import { resizeLayout, toDecoded, type Focus, type ResizeLayout } from "../resize-layout";
 import type { FaceContext } from "./crop";
 
 /** The size an image decoded smaller stands for, and the factor it was decoded at. */
@@ -26,10 +26,10 @@ export interface LogicalSize {
   /** The decoder's exact factor: decoded = ceil(logical × scale) on each side. */
   scale: number;
   /**
-   * Set when only a window of the image was decoded (crop-on-load): the decoded raster is the part
-   * of the whole decoded image (width × height) that starts at (left, top).
+   * Set when only a window of the image was decoded (crop-on-load): the raster is the part of the
+   * whole decoded image (wholeWidth × wholeHeight) that starts at (left, top).
    */
-  window?: { left: number; top: number; width: number; height: number };
+  window?: { left: number; top: number; wholeWidth: number; wholeHeight: number };
 }
 
 /** What the resize and scale steps need besides the image and their plan. */
@@ -42,25 +42,11 @@ export interface ResizeContext extends FaceContext {
   logicalSize?: LogicalSize;
 }
 
-/**
- * A region of the logical image in the coordinates of the decoded one, by the decoder's exact
- * factor: when a side is not a whole number of 8-pixel blocks, the decoded image's last row or
- * column also covers the encoder's padding (451 px at 3/8 are 169.125 px, decoded as 170), and
- * mapping by decoded / logical size would stretch the picture by up to that part of a pixel.
- */
-export function toDecoded(region: Region, decoded: { width: number; height: number }, scale: number): Region {
-  const x = Math.min(decoded.width - 1, Math.round(region.x * scale));
-  const y = Math.min(decoded.height - 1, Math.round(region.y * scale));
-  const width = Math.max(1, Math.min(decoded.width - x, Math.round(region.width * scale)));
-  const height = Math.max(1, Math.min(decoded.height - y, Math.round(region.height * scale)));
-  return { x, y, width, height };
-}
-
 /** A region of the logical image in the raster's pixels (the raster may be a decoded window). */
 function inRaster(region: Region, image: Raster, logical: LogicalSize): Region {
-  const window = logical.window ?? { left: 0, top: 0, width: image.width, height: image.height };
-  const decoded = toDecoded(region, window, logical.scale);
-  return { ...decoded, x: decoded.x - window.left, y: decoded.y - window.top };
+  const { left, top, wholeWidth, wholeHeight } = logical.window ?? { left: 0, top: 0, wholeWidth: image.width, wholeHeight: image.height };
+  const decoded = toDecoded(region, { width: wholeWidth, height: wholeHeight }, logical.scale);
+  return { ...decoded, x: decoded.x - left, y: decoded.y - top };
 }
 
 /** The size layouts are computed on. */
