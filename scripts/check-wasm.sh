@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Rebuilds the project's own WebAssembly from source and fails if it differs from the committed
 # modules (wasm/dist). Installs the Debian toolchains when they are missing (CI runs as root):
-# clang + lld for the kernels, emscripten + cmake + dpkg-dev for libjpeg-turbo, emscripten + npm
+# clang-16 + lld-16 for the kernels, emscripten + cmake + dpkg-dev for libjpeg-turbo, emscripten + npm
 # (the source download) + patch for MozJPEG.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
-command -v clang >/dev/null && command -v wasm-ld >/dev/null || need+=(clang lld)
+command -v clang-16 >/dev/null && command -v wasm-ld-16 >/dev/null || need+=(clang-16 lld-16)
 command -v emcc >/dev/null && command -v cmake >/dev/null && command -v dpkg-source >/dev/null || need+=(emscripten cmake dpkg-dev)
 command -v patch >/dev/null || need+=(patch)
 command -v npm >/dev/null || [ -n "${MOZJPEG_SOURCES:-}" ] || need+=(npm)
