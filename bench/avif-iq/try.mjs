@@ -4,7 +4,7 @@ import { avifContainer } from './container.mjs';
 const mod = new WebAssembly.Module(fs.readFileSync(new URL('../../wasm/dist/av1.wasm', import.meta.url)));
 const LONGJMP = Symbol('longjmp');
 export function instantiate() {
-  let ex; const state = { message: '' };
+  let ex; const state = { message: '', source: null };
   const invoke = (index, ...args) => {
     const sp = ex.stackSave();
     try { return ex.__indirect_function_table.get(index)(...args); }
@@ -15,6 +15,7 @@ export function instantiate() {
     getTempRet0: () => state.temp ?? 0, setTempRet0: (v) => { state.temp = v; },
     _emscripten_throw_longjmp: () => { throw LONGJMP; },
     emscripten_notify_memory_growth: () => {},
+    av1_read_rows: (first, count, out) => { const b = state.width * 4; new Uint8Array(ex.memory.buffer, out, count * b).set(state.source.subarray(first * b, (first + count) * b)); },
   }, { get: (t, k) => t[k] ?? (String(k).startsWith('invoke_') ? invoke : undefined) });
   const wasi = { fd_write: (fd, iov, n, out) => { const v = new DataView(ex.memory.buffer); let s = 0; for (let i = 0; i < n; i++) s += v.getUint32(iov + 8 * i + 4, true); v.setUint32(out, s, true); return 0; }, fd_read: () => 0, fd_close: () => 0, fd_seek: () => 0 };
   const inst = new WebAssembly.Instance(mod, { env, wasi_snapshot_preview1: wasi });
@@ -23,8 +24,8 @@ export function instantiate() {
 }
 export async function encodeAvif(rgba, w, h, cq, speed = 6, layout = 0) {
   const { ex, state } = instantiate();
-  const p = ex.malloc(rgba.length); new Uint8Array(ex.memory.buffer).set(rgba, p);
-  const r = ex.encode(p, w, h, cq, speed, layout);
+  state.source = rgba; state.width = w;
+  const r = ex.encode(w, h, cq, speed, layout);
   if (!r) throw new Error('encode failed: ' + state.message);
   const v = new DataView(ex.memory.buffer);
   const payload = new Uint8Array(ex.memory.buffer, v.getUint32(r, true), v.getUint32(r + 4, true)).slice();

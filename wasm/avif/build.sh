@@ -74,7 +74,7 @@ emcc "$here/wrapper.c" "$work/build/libaom.a" -I"$src" -I"$work/build" \
   -sSTANDALONE_WASM -sWASM_BIGINT -sERROR_ON_UNDEFINED_SYMBOLS=0 --no-entry \
   -sEXPORTED_FUNCTIONS="$exports" -sMALLOC=emmalloc -sFILESYSTEM=0 \
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=4MB -sTOTAL_STACK=512KB -sMAXIMUM_MEMORY=2GB \
-  -o "$tmp" 2> >(grep -v "undefined symbol: av1_fail" >&2)
+  -o "$tmp" 2> >(grep -v -E "undefined symbol: av1_(fail|read_rows)" >&2)
 
 mkdir -p "$(dirname "$out")"
 mv "$tmp" "$out"

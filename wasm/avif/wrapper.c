@@ -4,9 +4,10 @@
  * returns the AV1 payload (the sequence header and one key frame) and the sequence header alone
  * (for the container's av1C box).
  *
- * encode(rgba, width, height, cq_level, speed, layout) -> pointer to a result, or 0 when libaom
- * failed (its message through av1_fail). layout: 0 = 4:4:4 (profile 1), 1 = 4:2:0 (profile 0),
- * 2 = monochrome (profile 0, luma only). Colour: BT.601 matrix, full range, the same as libavif's
+ * encode(width, height, cq_level, speed, layout) -> pointer to a result, or 0 when libaom failed
+ * (its message through av1_fail). The RGBA rows are pulled through the imported av1_read_rows, two
+ * at a time, and converted straight into libaom's image: no whole-image copy of the input.
+ * layout: 0 = 4:4:4 (profile 1), 1 = 4:2:0 (profile 0), 2 = monochrome (profile 0, luma only). Colour: BT.601 matrix, full range, the same as libavif's
  * default for RGB input; the caller signals sRGB primaries and transfer in the container.
  */
 #include <stdint.h>
@@ -20,6 +21,8 @@
 
 /* Tells JS why encode returned 0 (a static string of libaom's, or ours). */
 extern void av1_fail(const char *message);
+/* Copies `count` RGBA rows of the image, from row `first`, to `out` (width * 4 bytes per row). */
+extern void av1_read_rows(int first, int count, uint8_t *out);
 
 typedef struct {
   uint8_t *payload;          /*  0 */
@@ -42,37 +45,53 @@ static uint8_t clamp255(float v) {
 }
 
 /* BT.601, full range: Y = 0.299 R + 0.587 G + 0.114 B; Cb, Cr centred on 128. */
-static void to_yuv(const uint8_t *rgba, int w, int h, int layout, uint8_t *y, uint8_t *u, uint8_t *v) {
-  const float kr = 0.299f, kb = 0.114f, kg = 1.0f - kr - kb;
-  int cw = layout == 1 ? (w + 1) / 2 : w;
-  for (int row = 0; row < h; row++) {
-    for (int x = 0; x < w; x++) {
-      const uint8_t *p = rgba + 4 * ((size_t)row * w + x);
-      y[(size_t)row * w + x] = clamp255(kr * p[0] + kg * p[1] + kb * p[2]);
+#define KR 0.299f
+#define KB 0.114f
+#define KG (1.0f - KR - KB)
+
+static float luma(const uint8_t *p) { return KR * p[0] + KG * p[1] + KB * p[2]; }
+
+/*
+ * Converts the image into `image`'s planes, pulling two RGBA rows at a time (one chroma row of
+ * 4:2:0). Chroma is computed per pixel and averaged over each 2 x 2 block in 4:2:0, with the last
+ * row and column repeated at odd sizes.
+ */
+static int convert(aom_image_t *image, int w, int h, int layout) {
+  uint8_t *rows = malloc((size_t)w * 8);
+  if (!rows) return 0;
+  int step = layout == 1 ? 2 : 1;
+  for (int y = 0; y < h; y += 2) {
+    int count = y + 1 < h ? 2 : 1;
+    av1_read_rows(y, count, rows);
+    for (int k = 0; k < count; k++) {
+      uint8_t *out = image->planes[0] + (size_t)(y + k) * image->stride[0];
+      for (int x = 0; x < w; x++) out[x] = clamp255(luma(rows + (size_t)k * w * 4 + 4 * x));
     }
-  }
-  if (layout == 2) return;
-  int ch = layout == 1 ? (h + 1) / 2 : h, step = layout == 1 ? 2 : 1;
-  for (int cy = 0; cy < ch; cy++) {
-    for (int cx = 0; cx < cw; cx++) {
-      float sum_u = 0.0f, sum_v = 0.0f;
-      int n = 0;
-      for (int dy = 0; dy < step; dy++) {
-        for (int dx = 0; dx < step; dx++) {
-          int px = cx * step + dx, py = cy * step + dy;
-          if (px >= w) px = w - 1;
-          if (py >= h) py = h - 1;
-          const uint8_t *p = rgba + 4 * ((size_t)py * w + px);
-          float luma = kr * p[0] + kg * p[1] + kb * p[2];
-          sum_u += (p[2] - luma) / (2.0f * (1.0f - kb));
-          sum_v += (p[0] - luma) / (2.0f * (1.0f - kr));
-          n++;
+    for (int k = 0; layout != 2 && k < count; k += step) {
+      int cy = (y + k) / step, cw = layout == 1 ? (w + 1) / 2 : w;
+      uint8_t *u = image->planes[1] + (size_t)cy * image->stride[1], *v = image->planes[2] + (size_t)cy * image->stride[2];
+      for (int cx = 0; cx < cw; cx++) {
+        float sum_u = 0.0f, sum_v = 0.0f;
+        for (int dy = 0; dy < step; dy++) {
+          for (int dx = 0; dx < step; dx++) {
+            int px = cx * step + dx, row = k + dy < count ? k + dy : count - 1;
+            const uint8_t *p = rows + (size_t)row * w * 4 + 4 * (px < w ? px : w - 1);
+            float l = luma(p);
+            sum_u += (p[2] - l) / (2.0f * (1.0f - KB));
+            sum_v += (p[0] - l) / (2.0f * (1.0f - KR));
+          }
         }
+        u[cx] = clamp255(sum_u / (float)(step * step) + 128.0f);
+        v[cx] = clamp255(sum_v / (float)(step * step) + 128.0f);
       }
-      u[(size_t)cy * cw + cx] = clamp255(sum_u / n + 128.0f);
-      v[(size_t)cy * cw + cx] = clamp255(sum_v / n + 128.0f);
     }
   }
+  if (layout == 2) {
+    for (int plane = 1; plane < 3; plane++)
+      for (int y = 0; y < h; y++) memset(image->planes[plane] + (size_t)y * image->stride[plane], 128, (size_t)w);
+  }
+  free(rows);
+  return 1;
 }
 
 static int failed(aom_codec_ctx_t *codec, const char *what) {
@@ -120,7 +139,7 @@ static int run(aom_codec_ctx_t *codec, aom_image_t *image) {
   }
 }
 
-EXPORT(encode) Result *encode(const uint8_t *rgba, int width, int height, int cq_level, int speed, int layout) {
+EXPORT(encode) Result *encode(int width, int height, int cq_level, int speed, int layout) {
   release();
   if (width < 1 || height < 1 || cq_level < 0 || cq_level > 63 || speed < 0 || speed > 9 || layout < 0 || layout > 2) {
     av1_fail("bad argument");
@@ -147,24 +166,8 @@ EXPORT(encode) Result *encode(const uint8_t *rgba, int width, int height, int cq
   image->cp = AOM_CICP_CP_BT_709;
   image->tc = AOM_CICP_TC_SRGB;
   image->mc = AOM_CICP_MC_BT_601;
-  uint8_t *y = malloc((size_t)width * height), *u = malloc((size_t)width * height), *v = malloc((size_t)width * height);
-  int ok = y && u && v;
-  if (ok) {
-    to_yuv(rgba, width, height, layout, y, u, v);
-    int cw = layout == 1 ? (width + 1) / 2 : width, ch = layout == 1 ? (height + 1) / 2 : height;
-    for (int row = 0; row < height; row++) memcpy(image->planes[0] + (size_t)row * image->stride[0], y + (size_t)row * width, (size_t)width);
-    for (int row = 0; row < ch; row++) {
-      memset(image->planes[1] + (size_t)row * image->stride[1], 128, (size_t)cw);
-      memset(image->planes[2] + (size_t)row * image->stride[2], 128, (size_t)cw);
-      if (layout != 2) {
-        memcpy(image->planes[1] + (size_t)row * image->stride[1], u + (size_t)row * cw, (size_t)cw);
-        memcpy(image->planes[2] + (size_t)row * image->stride[2], v + (size_t)row * cw, (size_t)cw);
-      }
-    }
-  } else {
-    failed(NULL, "out of memory");
-  }
-  free(y), free(u), free(v);
+  int ok = convert(image, width, height, layout);
+  if (!ok) failed(NULL, "out of memory");
 
   aom_codec_ctx_t codec;
   int started = ok && aom_codec_enc_init(&codec, iface, &cfg, 0) == AOM_CODEC_OK;
