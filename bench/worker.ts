@@ -80,7 +80,7 @@ async function sweepRoute(body: Uint8Array, request: Request): Promise<Response>
   const format = request.headers.get("X-Format") as LossyFormat;
   const target = Number(request.headers.get("X-Target") ?? 80);
   const sampling = request.headers.get("X-Sampling") as "4:2:0" | "4:4:4" | null;
-  const encoder = sampling && format === "jpeg" ? jpegEncoder(target, true, sampling) : sampling && format === "avif" ? avifEncoder(target, sampling) : lossyEncoder(format, target, true);
+  const encoder = sampling && format === "jpeg" ? jpegEncoder(target, true, sampling) : sampling && format === "avif" ? avifEncoder(target, false, sampling) : lossyEncoder(format, target, true);
   const qualities = (request.headers.get("X-Qualities") ?? "").split(",").map(Number);
   const rows = [];
   for (const quality of qualities) {

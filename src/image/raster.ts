@@ -17,6 +17,14 @@ export function createRaster(width: number, height: number, data?: Uint8ClampedA
   return { width, height, data: data ?? new Uint8ClampedArray(size), opaque };
 }
 
+/** True when every pixel has R = G = B. */
+export function isGrey(data: Uint8ClampedArray): boolean {
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return false;
+  }
+  return true;
+}
+
 /** True when every alpha byte is 255. */
 export function scanOpaque(data: Uint8ClampedArray): boolean {
   for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return false;

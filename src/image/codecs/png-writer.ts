@@ -9,7 +9,7 @@
  * buffer of filtered bytes exists.
  */
 import { concatBytes } from "../bytes";
-import type { Raster } from "../raster";
+import { isGrey, type Raster } from "../raster";
 import { cannotEncode } from "./instance";
 import { crc32 } from "./crc32";
 
@@ -57,14 +57,6 @@ function header(width: number, height: number, layout: Layout): Uint8Array {
   view.setUint32(4, height);
   data.set([layout.bitDepth, layout.colourType, 0, 0, 0], 8);
   return chunk("IHDR", data);
-}
-
-/** True when every pixel has R = G = B. */
-function isGrey(data: Uint8ClampedArray): boolean {
-  for (let i = 0; i < data.length; i += 4) {
-    if (data[i] !== data[i + 1] || data[i] !== data[i + 2]) return false;
-  }
-  return true;
 }
 
 /** Samples per pixel kept from RGBA, by colour type: which byte offsets of a pixel are written. */

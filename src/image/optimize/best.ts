@@ -41,7 +41,7 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   // One proxy and one scorer for every candidate format.
   const context = proxyContext(image);
   const searches: ProxySearch[] = [];
-  for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive), target, context));
+  for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive, image.opaque), target, context));
   const spent = searches.reduce((sum, s) => sum + s.encodes, 0);
   const reaching = searches.filter(passes);
   const lossy = reaching.length ? reaching.reduce((a, b) => (b.search.best.bytes.length < a.search.best.bytes.length ? b : a)) : undefined;

@@ -44,7 +44,7 @@ async function encodeRequested(image: Raster, request: OutputRequest): Promise<E
   const source = { progressive, untouchedJpeg: request.untouched?.format === "jpeg" ? request.untouched.bytes : undefined };
   const target = compression === "lossless" ? null : TARGET_SCORE[compression];
   if (format === "best") return encodeBest(image, { target, avifAllowed: request.avifAllowed, source });
-  if (quality !== undefined) return format === "png" ? losslessPng(image) : encodeAtQuality(image, lossyEncoder(format, 0, progressive), quality);
+  if (quality !== undefined) return format === "png" ? losslessPng(image) : encodeAtQuality(image, lossyEncoder(format, 0, progressive, image.opaque), quality);
   if (target === null) return encodeLossless(image, format, source);
   if (format === "png") return pngAtTarget(image, target);
   return lossyAtTarget(image, format, target, source);
@@ -57,7 +57,7 @@ async function encodeRequested(image: Raster, request: OutputRequest): Promise<E
  * below 80 or 90). JPEG has nothing better to offer and returns its best try.
  */
 async function lossyAtTarget(image: Raster, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
-  const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive), target);
+  const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive, image.opaque), target);
   if (lossy.score === null || lossy.score >= target || format === "jpeg") return lossy;
   const fallback = await encodeLossless(image, format, source);
   return { ...fallback, encodes: lossy.encodes + fallback.encodes };
