@@ -9,6 +9,7 @@
  * The av1C box takes its profile, level, tier and chroma layout from the sequence header, which
  * it also carries as its configuration OBU.
  */
+import { concatBytes } from "../bytes";
 
 /** sRGB as AVIF signals it: BT.709 primaries, sRGB transfer, BT.601 matrix, full range. */
 export interface Cicp {
@@ -58,7 +59,7 @@ export function avifFile(payload: Uint8Array, sequenceHeader: Uint8Array, width:
     );
   const ftyp = box("ftyp", ascii("avif"), u32(0), ascii("avif"), ascii("mif1"), ascii("miaf"));
   const dataOffset = ftyp.length + meta(0).length + 8;
-  return concat([ftyp, meta(dataOffset), u32(8 + payload.length), ascii("mdat"), payload]);
+  return concatBytes([ftyp, meta(dataOffset), u32(8 + payload.length), ascii("mdat"), payload]);
 }
 
 function av1Config(info: SequenceInfo): Uint8Array {
@@ -165,8 +166,8 @@ class BitReader {
 }
 
 function box(type: string, ...payload: Uint8Array[]): Uint8Array {
-  const body = concat(payload);
-  return concat([u32(8 + body.length), ascii(type), body]);
+  const body = concatBytes(payload);
+  return concatBytes([u32(8 + body.length), ascii(type), body]);
 }
 
 function fullBox(type: string, version: number, flags: number, ...payload: Uint8Array[]): Uint8Array {
@@ -187,14 +188,4 @@ function u32(value: number): Uint8Array {
 
 function ascii(text: string): Uint8Array {
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
