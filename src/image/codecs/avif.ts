@@ -1,7 +1,9 @@
 /**
  * AVIF over jSquash's libavif builds (aom encoder, dav1d decoder), single-threaded (Workers have
  * no threads). Decoding yields 8-bit RGBA whatever the stored depth. Quality is jSquash's 0-100
- * scale: q55 here gives about the file size of sharp's q50.
+ * scale: q55 here gives about the file size of sharp's q50. The pipeline encodes opaque images
+ * with libaom 3.12 and tune=iq instead (av1.ts, chosen in optimize/lossy-formats.ts); this encoder
+ * serves images with alpha and lossless AVIF.
  */
 import decoderFactory from "@jsquash/avif/codec/dec/avif_dec.js";
 import decoderWasm from "@jsquash/avif/codec/dec/avif_dec.wasm";
