@@ -12,7 +12,7 @@
 import av1Wasm from "../../../wasm/dist/av1.wasm";
 import type { Raster } from "../raster";
 import { avifFile } from "./avif-container";
-import { findMemory, GuardedCodec, guardedEncode, ownBytes, type CodecInstance } from "./instance";
+import { cString, findMemory, GuardedCodec, guardedEncode, ownBytes, type CodecInstance } from "./instance";
 
 export type Av1Layout = "4:4:4" | "4:2:0" | "monochrome";
 
@@ -128,12 +128,6 @@ function fail(message: string): never {
   throw new Av1Error(message);
 }
 
-function cString(memory: WebAssembly.Memory, pointer: number): string {
-  const bytes = new Uint8Array(memory.buffer);
-  let end = pointer;
-  while (end < bytes.length && bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(pointer, end));
-}
 
 function encodeWith(api: Av1Api, image: Raster, settings: Av1Settings): Uint8Array {
   api.source = image;

@@ -208,6 +208,14 @@ export function emscriptenInstance<Api>(factory: EmscriptenFactory<Api>, wasm: W
   };
 }
 
+/** The NUL-terminated UTF-8 string at `address` in a module's memory (a C library's message). */
+export function cString(memory: WebAssembly.Memory, address: number): string {
+  const bytes = new Uint8Array(memory.buffer);
+  let end = address;
+  while (end < bytes.length && bytes[end] !== 0) end++;
+  return new TextDecoder().decode(bytes.subarray(address, end));
+}
+
 export function findMemory(exports: WebAssembly.Exports): WebAssembly.Memory | undefined {
   return Object.values(exports).find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
 }

@@ -25,7 +25,7 @@ import jpegWasm from "../../../wasm/dist/jpeg.wasm";
 import { ApiError } from "../../errors";
 import type { Region } from "../canvas";
 import { createRaster, type Raster } from "../raster";
-import { CodecFailure, findMemory, GuardedCodec, guardedDecode, type CodecInstance } from "./instance";
+import { CodecFailure, cString, findMemory, GuardedCodec, guardedDecode, type CodecInstance } from "./instance";
 
 /** The scales libjpeg decodes at: m/8 for m = 1…8 (exact in binary floating point). */
 export const JPEG_SCALES = [0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875, 1] as const;
@@ -183,9 +183,3 @@ function u32(memory: WebAssembly.Memory, address: number): number {
   return new DataView(memory.buffer).getUint32(address, true);
 }
 
-function cString(memory: WebAssembly.Memory, address: number): string {
-  const bytes = new Uint8Array(memory.buffer);
-  let end = address;
-  while (end < bytes.length && bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(address, end));
-}

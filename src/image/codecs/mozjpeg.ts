@@ -15,7 +15,7 @@
  */
 import mozjpegWasm from "../../../wasm/dist/mozjpeg.wasm";
 import type { Raster } from "../raster";
-import { findMemory, GuardedCodec, guardedEncode, ownBytes, type CodecInstance } from "./instance";
+import { cString, findMemory, GuardedCodec, guardedEncode, ownBytes, type CodecInstance } from "./instance";
 
 export interface MozjpegSettings {
   /** 1-100 (checked by the caller). */
@@ -126,9 +126,3 @@ function copyRows(image: Raster, first: number, count: number, target: Uint8Clam
   }
 }
 
-function cString(memory: WebAssembly.Memory, address: number): string {
-  const bytes = new Uint8Array(memory.buffer);
-  let end = address;
-  while (end < bytes.length && bytes[end] !== 0) end++;
-  return new TextDecoder().decode(bytes.subarray(address, end));
-}
