@@ -59,6 +59,12 @@ export interface CodecMemory {
 
 const registry: { report(): CodecMemory; release(): void }[] = [];
 
+/** Called after every guarded call while its instance is still live (the memory meter samples). */
+let afterCall: () => void = () => {};
+export function onCodecCall(hook: () => void): void {
+  afterCall = hook;
+}
+
 /**
  * An instance whose memory grew past this during a call is released after it. It is 0 by default:
  * every instance is let go after its call; the project's own JPEG decoder and encoder keep theirs
@@ -102,6 +108,7 @@ export class GuardedCodec<Api> {
       throw new CodecFailure(describeFailure(err, instance.messages));
     } finally {
       this.#lastCallBytes = instance.memory.buffer.byteLength;
+      afterCall();
       if (this.#lastCallBytes > this.#retainLimit) this.#drop(instance);
     }
   }

@@ -1,0 +1,98 @@
+/**
+ * Images as strips: how pixels move through the pipeline when a whole raster would not fit the
+ * isolate. A strip is a band of whole rows (8-bit straight RGBA, like Raster). A StripSource can be
+ * read top to bottom as many times as needed: each pass runs its decoder again from the input
+ * bytes (which stay in memory), so nothing has to keep the whole image's pixels.
+ *
+ * Ownership: a strip's data is valid until the reader is asked for the next strip. Producers may
+ * reuse one buffer for every strip of a pass; a consumer copies what it keeps.
+ */
+import { createRaster, type Raster } from "./raster";
+
+export interface Strip {
+  /** Index of the strip's first row in the image. */
+  top: number;
+  /** Rows in the strip (at least 1). */
+  rows: number;
+  /** width * rows * 4 bytes. */
+  data: Uint8ClampedArray;
+}
+
+export interface StripSource {
+  readonly width: number;
+  readonly height: number;
+  /** True when every alpha value is known to be 255. */
+  readonly opaque: boolean;
+  /**
+   * One pass from row 0 to the last row, in order, each row exactly once. Ending the loop early
+   * (break, throw) frees what the pass holds (the generator's finally blocks run).
+   */
+  strips(): AsyncGenerator<Strip, void, undefined>;
+}
+
+/** Rows per strip when the producer has no natural band height of its own. */
+export const DEFAULT_STRIP_ROWS = 64;
+
+/** A whole raster as a strip source: strips are views of its rows, no copies. */
+export function rasterStrips(image: Raster, rows = DEFAULT_STRIP_ROWS): StripSource {
+  return {
+    width: image.width,
+    height: image.height,
+    opaque: image.opaque,
+    async *strips() {
+      const rowBytes = image.width * 4;
+      for (let top = 0; top < image.height; top += rows) {
+        const count = Math.min(rows, image.height - top);
+        yield { top, rows: count, data: image.data.subarray(top * rowBytes, (top + count) * rowBytes) };
+      }
+    },
+  };
+}
+
+/** Reads every strip into one raster (only where a whole raster fits the budget). */
+export async function materialise(source: StripSource): Promise<Raster> {
+  const image = createRaster(source.width, source.height, undefined, source.opaque);
+  const rowBytes = source.width * 4;
+  let next = 0;
+  for await (const strip of source.strips()) {
+    if (strip.top !== next || strip.data.length !== strip.rows * rowBytes) throw new Error(`strip at row ${strip.top} (${strip.rows} rows) out of order or of the wrong size`);
+    image.data.set(strip.data, strip.top * rowBytes);
+    next += strip.rows;
+  }
+  if (next !== source.height) throw new Error(`the strips ended at row ${next} of ${source.height}`);
+  return image;
+}
+
+/**
+ * Regroups a source's strips into strips of exactly `rows` rows (the last one shorter), for
+ * consumers that work in fixed bands (AVIF tile rows, 16-row JPEG MCU rows). Copies into one
+ * reused buffer of `rows` rows.
+ */
+export function rebanded(source: StripSource, rows: number): StripSource {
+  return {
+    width: source.width,
+    height: source.height,
+    opaque: source.opaque,
+    async *strips() {
+      const rowBytes = source.width * 4;
+      const band = new Uint8ClampedArray(rows * rowBytes);
+      let filled = 0;
+      let top = 0;
+      for await (const strip of source.strips()) {
+        let offset = 0;
+        while (offset < strip.rows) {
+          const take = Math.min(rows - filled, strip.rows - offset);
+          band.set(strip.data.subarray(offset * rowBytes, (offset + take) * rowBytes), filled * rowBytes);
+          filled += take;
+          offset += take;
+          if (filled === rows) {
+            yield { top, rows, data: band };
+            top += rows;
+            filled = 0;
+          }
+        }
+      }
+      if (filled > 0) yield { top, rows: filled, data: band.subarray(0, filled * rowBytes) };
+    },
+  };
+}
