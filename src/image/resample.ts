@@ -16,7 +16,9 @@
 import resampleModule from "../../wasm/dist/resample.wasm";
 import { ApiError } from "../errors";
 import { extractRegion, type Region } from "./canvas";
+import { watchMemory } from "./memory-meter";
 import { createRaster, type Raster } from "./raster";
+import type { StripSource } from "./strips";
 
 /** Largest width or height accepted, in and out. */
 export const MAX_RESIZE_DIMENSION = 65535;
@@ -162,4 +164,128 @@ function mebibytes(bytes: number): string {
 
 function cannotResize(detail: string): ApiError {
   return new ApiError(422, `Unable to resize: ${detail}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strips: the same resize over an image that arrives as strips (push mode of the module).
+
+/** Source rows copied into the module per call. */
+const PUSH_ROWS = 16;
+/** Output rows gathered before a strip is handed on. */
+const OUTPUT_STRIP_ROWS = 64;
+
+export interface StripResizeOptions {
+  preShrink?: { x: number; y: number };
+  /** Resample only this region of the source (rows outside it are skipped as they stream by). */
+  region?: Region;
+}
+
+/**
+ * Resizes a strip source to exactly width × height: the same pixels as resize() on the whole
+ * raster, holding only the filter's ring and one output strip. Each pass of the result runs one
+ * pass of the source through a fresh instance.
+ */
+export function resizeStrips(source: StripSource, width: number, height: number, options: StripResizeOptions = {}): StripSource {
+  checkDimension("width", width);
+  checkDimension("height", height);
+  const bounds = { width: source.width, height: source.height };
+  const region = options.region ?? { x: 0, y: 0, width: source.width, height: source.height };
+  checkRegion(region, bounds as Raster);
+  const shrink = options.preShrink ?? { x: preShrinkFactor(region.width, width), y: preShrinkFactor(region.height, height) };
+  checkShrink(shrink, region);
+  return {
+    width,
+    height,
+    opaque: source.opaque,
+    strips: () => resizePass(source, region, width, height, shrink),
+  };
+}
+
+interface PushKernel {
+  /** Where source rows go: PUSH_ROWS rows of region.width * 4 bytes. */
+  input: Uint8ClampedArray;
+  push(rows: number): void;
+  failure(): number;
+  release(): void;
+}
+
+function pushKernel(region: Region, width: number, height: number, opaque: boolean, shrink: { x: number; y: number }, take: (y: number, row: Uint8ClampedArray) => void): PushKernel {
+  const state: { failure: number; memory?: WebAssembly.Memory } = { failure: 0 };
+  const outRow = width * 4;
+  const env = {
+    rs_fail: (code: number) => void (state.failure = code),
+    rs_get_row: () => void (state.failure = FAIL_BAD_ARGUMENT),
+    rs_put_row: (y: number, ptr: number) => take(y, new Uint8ClampedArray(state.memory!.buffer, ptr >>> 0, outRow)),
+  };
+  const { exports } = new WebAssembly.Instance(resampleModule, { env });
+  const { rs_set_limit, rs_begin, rs_push } = exports;
+  if (!(exports.memory instanceof WebAssembly.Memory) || typeof rs_set_limit !== "function" || typeof rs_begin !== "function" || typeof rs_push !== "function") {
+    throw new Error("resample.wasm does not export memory, rs_set_limit, rs_begin and rs_push");
+  }
+  const memory = exports.memory;
+  state.memory = memory;
+  const unwatch = watchMemory(memory);
+  (rs_set_limit as (bytes: number) => void)(DEFAULT_MEMORY_LIMIT);
+  const capacity = Math.min(PUSH_ROWS, region.height);
+  const begin = rs_begin as (sw: number, sh: number, dw: number, dh: number, opaque: number, kx: number, ky: number, capacity: number) => number;
+  const ptr = begin(region.width, region.height, width, height, opaque ? 1 : 0, shrink.x, shrink.y, capacity);
+  return {
+    // The memory does not grow after rs_begin (all buffers are allocated there), so this view stays valid.
+    input: new Uint8ClampedArray(memory.buffer, ptr >>> 0, capacity * region.width * 4),
+    push: (rows) => void (rs_push as (rows: number) => number)(rows),
+    failure: () => state.failure,
+    release: unwatch,
+  };
+}
+
+async function* resizePass(source: StripSource, region: Region, width: number, height: number, shrink: { x: number; y: number }) {
+  const rowBytes = width * 4;
+  let band = new Uint8ClampedArray(OUTPUT_STRIP_ROWS * rowBytes);
+  let bandTop = 0;
+  let bandRows = 0;
+  const take = (y: number, row: Uint8ClampedArray): void => {
+    if ((bandRows + 1) * rowBytes > band.length) {
+      const grown = new Uint8ClampedArray(band.length * 2);
+      grown.set(band);
+      band = grown;
+    }
+    band.set(row, bandRows * rowBytes);
+    if (bandRows === 0) bandTop = y;
+    bandRows++;
+  };
+  let kernel: PushKernel | undefined;
+  try {
+    kernel = pushKernel(region, width, height, source.opaque, shrink, take);
+    const capacity = kernel.input.length / (region.width * 4);
+    let filled = 0;
+    const flush = (): void => {
+      if (filled > 0) kernel!.push(filled);
+      filled = 0;
+    };
+    const srcStride = source.width * 4;
+    const left = region.x * 4;
+    const inRow = region.width * 4;
+    for await (const strip of source.strips()) {
+      const first = Math.max(strip.top, region.y);
+      const end = Math.min(strip.top + strip.rows, region.y + region.height);
+      for (let y = first; y < end; y++) {
+        const start = (y - strip.top) * srcStride + left;
+        kernel.input.set(strip.data.subarray(start, start + inRow), filled * inRow);
+        if (++filled === capacity) flush();
+      }
+      if (bandRows >= OUTPUT_STRIP_ROWS) {
+        yield { top: bandTop, rows: bandRows, data: band.subarray(0, bandRows * rowBytes) };
+        bandRows = 0;
+      }
+      if (strip.top + strip.rows >= region.y + region.height) break;
+    }
+    flush();
+    if (bandRows > 0) yield { top: bandTop, rows: bandRows, data: band.subarray(0, bandRows * rowBytes) };
+    if (bandTop + bandRows !== height) throw new Error(`the resampler emitted ${bandTop + bandRows} of ${height} rows`);
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw cannotResize(describeFailure(err, kernel?.failure() ?? 0, DEFAULT_MEMORY_LIMIT));
+  } finally {
+    kernel?.release();
+  }
 }

@@ -1,7 +1,9 @@
 /*
  * resample.c - RGBA8 resampling kernels for the Worker (freestanding C, wasm32 + SIMD128).
  *
- * One entry point, rs_resize(), streams the image through this module row by row:
+ * Two entry points stream the image through this module row by row. rs_resize() pulls source rows
+ * (for a whole image in JS memory); rs_begin() + rs_push() is pushed them (for images that arrive as
+ * strips from a decoder, see "Push mode" below). Both run the same arithmetic, so the same bytes:
  *
  *   source rows (fetched from JS by env.rs_get_row, straight RGBA8)
  *     -> optional integer box pre-shrink by kx x ky (alpha-weighted unless opaque)
@@ -476,17 +478,23 @@ static void fill_ring(Job *job, int first, int end) {
   }
 }
 
+/* Output row y from the rows now in the ring. */
+static void emit_row(Job *job, int y) {
+  const int taps = job->ay.taps, s = job->ay.start[y];
+  for (int t = 0; t < taps; t++) {
+    int r = s + t;
+    job->rows[t] = r < job->in_h ? job->ring + (uint64_t)(r % job->slots) * job->stride : job->zero_row;
+  }
+  filter_row_v(job->rows, job->ay.pairs + (uint64_t)y * (taps / 2), taps / 2, job->out_w, job->out_row, job->opaque);
+  rs_put_row(y, job->out_row);
+}
+
 static void lanczos_rows(Job *job) {
   const int taps = job->ay.taps;
   for (int y = 0; y < job->out_h; y++) {
     int s = job->ay.start[y];
     fill_ring(job, s, min_i(s + taps, job->in_h));
-    for (int t = 0; t < taps; t++) {
-      int r = s + t;
-      job->rows[t] = r < job->in_h ? job->ring + (uint64_t)(r % job->slots) * job->stride : job->zero_row;
-    }
-    filter_row_v(job->rows, job->ay.pairs + (uint64_t)y * (taps / 2), taps / 2, job->out_w, job->out_row, job->opaque);
-    rs_put_row(y, job->out_row);
+    emit_row(job, y);
   }
 }
 
@@ -509,24 +517,118 @@ static void setup_job(Job *job) {
 
 static int valid_dim(int v) { return v >= 1 && v <= MAX_DIM; }
 
+static void check_job(int sw, int sh, int dw, int dh, int kx, int ky) {
+  if (!valid_dim(sw) || !valid_dim(sh) || !valid_dim(dw) || !valid_dim(dh)) fail(FAIL_BAD_ARGUMENT);
+  if (kx < 1 || ky < 1 || kx > MAX_BOX || ky > MAX_BOX || kx > sw || ky > sh) fail(FAIL_BAD_ARGUMENT);
+}
+
+static void init_job(Job *job, int sw, int sh, int dw, int dh, int opaque, int kx, int ky) {
+  job->sw = sw;
+  job->sh = sh;
+  job->kx = kx;
+  job->ky = ky;
+  job->in_w = ceil_div(sw, kx);
+  job->in_h = ceil_div(sh, ky);
+  job->out_w = dw;
+  job->out_h = dh;
+  job->opaque = opaque != 0;
+  setup_job(job);
+}
+
 /*
  * Resizes a straight-alpha RGBA8 image of sw x sh, read row by row through env.rs_get_row, to
  * dw x dh, written row by row (in order) through env.rs_put_row. opaque != 0 skips all alpha work
  * (every alpha must be 255). kx, ky >= 1: box pre-shrink factors (1 = none).
  */
 EXPORT(rs_resize) void rs_resize(int sw, int sh, int dw, int dh, int opaque, int kx, int ky) {
-  if (!valid_dim(sw) || !valid_dim(sh) || !valid_dim(dw) || !valid_dim(dh)) fail(FAIL_BAD_ARGUMENT);
-  if (kx < 1 || ky < 1 || kx > MAX_BOX || ky > MAX_BOX || kx > sw || ky > sh) fail(FAIL_BAD_ARGUMENT);
+  check_job(sw, sh, dw, dh, kx, ky);
   Job job;
-  job.sw = sw;
-  job.sh = sh;
-  job.kx = kx;
-  job.ky = ky;
-  job.in_w = ceil_div(sw, kx);
-  job.in_h = ceil_div(sh, ky);
-  job.out_w = dw;
-  job.out_h = dh;
-  job.opaque = opaque != 0;
-  setup_job(&job);
+  init_job(&job, sw, sh, dw, dh, opaque, kx, ky);
   lanczos_rows(&job);
+}
+
+/* ------------------------------------------------------------------------------------------- */
+/*
+ * Push mode: the source rows arrive in order, a batch at a time, and each output row is handed to
+ * env.rs_put_row as soon as every row of its window has been filtered. Input rows are filtered in
+ * batches of four, as in rs_resize; per row the arithmetic is the same, so the output is too.
+ *
+ * Why the ring of taps + 3 rows is enough: before a batch overwrites the slots of rows
+ * [next - slots, next + 4 - slots), every output whose window ends at or before `next` has been
+ * emitted; a pending one needs rows from start >= next - taps + 1 = next + 4 - slots onwards.
+ */
+
+static Job push_job;
+static int push_src_row;   /* next source row expected */
+static int push_pending;   /* Lanczos input rows loaded into lines[] but not yet filtered */
+static int push_out_row;   /* next output row to emit */
+static uint8_t *push_input; /* where JS writes a batch of source rows */
+static int push_capacity;  /* rows that fit in push_input */
+
+/* Emits every output row whose window is filtered. */
+static void emit_ready(Job *job) {
+  while (push_out_row < job->out_h) {
+    int s = job->ay.start[push_out_row];
+    if (job->next_row < min_i(s + job->ay.taps, job->in_h)) return;
+    emit_row(job, push_out_row++);
+  }
+}
+
+/* Filters the loaded lines into the ring, after emitting what the ring's old rows still owe. */
+static void flush_lines(Job *job) {
+  emit_ready(job);
+  const int r = job->next_row, n = push_pending;
+  const int16_t *in[4];
+  int16_t *out[4];
+  for (int i = 0; i < 4; i++) {
+    in[i] = i < n ? job->lines[i] : job->lines[0];
+    out[i] = i < n ? job->ring + (uint64_t)((r + i) % job->slots) * job->stride : job->scratch;
+  }
+  filter_rows_h(in, out, &job->ax, job->out_w);
+  job->next_row += n;
+  push_pending = 0;
+  emit_ready(job);
+}
+
+/* Takes Lanczos input row (next_row + pending). */
+static void take_line(Job *job, const uint8_t *row) {
+  load_row(row, job->lines[push_pending++], job->in_w, job->opaque);
+  if (push_pending == 4 || job->next_row + push_pending == job->in_h) flush_lines(job);
+}
+
+/* Takes source row push_src_row (straight RGBA8, sw pixels). */
+static void take_source_row(Job *job, const uint8_t *row) {
+  const int y = push_src_row++;
+  if (job->kx == 1 && job->ky == 1) {
+    take_line(job, row);
+    return;
+  }
+  const int y0 = (y / job->ky) * job->ky, y1 = min_i(job->sh, y0 + job->ky);
+  if (job->opaque) box_add_opaque(row, job->sw, job->vsum, y == y0);
+  else box_add_alpha(row, job->sw, job->vsum, y == y0);
+  if (y + 1 < y1) return;
+  if (job->opaque) box_emit_opaque(job->vsum, job->boxed, job->sw, job->kx, job->in_w, y1 - y0);
+  else box_emit_alpha(job->vsum, job->boxed, job->sw, job->kx, job->in_w, y1 - y0);
+  take_line(job, job->boxed);
+}
+
+/*
+ * Starts a push-mode resize (arguments as rs_resize's) and returns where JS writes source rows:
+ * room for `capacity` rows of sw * 4 bytes. Only one push job per instance.
+ */
+EXPORT(rs_begin) uint8_t *rs_begin(int sw, int sh, int dw, int dh, int opaque, int kx, int ky, int capacity) {
+  check_job(sw, sh, dw, dh, kx, ky);
+  if (capacity < 1 || capacity > sh) fail(FAIL_BAD_ARGUMENT);
+  init_job(&push_job, sw, sh, dw, dh, opaque, kx, ky);
+  push_src_row = push_pending = push_out_row = 0;
+  push_capacity = capacity;
+  push_input = alloc_bytes((uint64_t)capacity * sw * 4);
+  return push_input;
+}
+
+/* Takes the next `rows` source rows from the input buffer; returns output rows emitted so far. */
+EXPORT(rs_push) int rs_push(int rows) {
+  if (rows < 1 || rows > push_capacity || push_src_row + rows > push_job.sh) fail(FAIL_BAD_ARGUMENT);
+  for (int i = 0; i < rows; i++) take_source_row(&push_job, push_input + (uint64_t)i * push_job.sw * 4);
+  return push_out_row;
 }
