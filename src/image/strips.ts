@@ -33,9 +33,15 @@ export interface StripSource {
 /** Rows per strip when the producer has no natural band height of its own. */
 export const DEFAULT_STRIP_ROWS = 64;
 
+/** A strip source over a raster in memory: `raster` is the raster itself. */
+export interface RasterStrips extends StripSource {
+  readonly raster: Raster;
+}
+
 /** A whole raster as a strip source: strips are views of its rows, no copies. */
-export function rasterStrips(image: Raster, rows = DEFAULT_STRIP_ROWS): StripSource {
+export function rasterStrips(image: Raster, rows = DEFAULT_STRIP_ROWS): RasterStrips {
   return {
+    raster: image,
     width: image.width,
     height: image.height,
     opaque: image.opaque,
@@ -49,8 +55,18 @@ export function rasterStrips(image: Raster, rows = DEFAULT_STRIP_ROWS): StripSou
   };
 }
 
-/** Reads every strip into one raster (only where a whole raster fits the budget). */
+/** The raster behind a source made by rasterStrips, else undefined. */
+export function rasterOf(source: StripSource): Raster | undefined {
+  return "raster" in source ? (source as RasterStrips).raster : undefined;
+}
+
+/**
+ * Reads every strip into one raster (only where a whole raster fits the budget); a source over a
+ * raster gives that raster, not a copy.
+ */
 export async function materialise(source: StripSource): Promise<Raster> {
+  const whole = rasterOf(source);
+  if (whole) return whole;
   const image = createRaster(source.width, source.height, undefined, source.opaque);
   const rowBytes = source.width * 4;
   let next = 0;
@@ -95,4 +111,12 @@ export function rebanded(source: StripSource, rows: number): StripSource {
       if (filled > 0) yield { top, rows: filled, data: band.subarray(0, filled * rowBytes) };
     },
   };
+}
+
+/** What the encoders accept: a whole raster or strips. */
+export type Picture = Raster | StripSource;
+
+/** A picture as strips (a raster becomes rasterStrips of it). */
+export function asStrips(picture: Picture): StripSource {
+  return "strips" in picture ? picture : rasterStrips(picture);
 }

@@ -7,7 +7,7 @@
  * the proxy files decide and only the winner is encoded at full size. Candidates that cannot reach
  * the target are left out; when none can, the smallest lossless candidate is the answer.
  */
-import type { Raster } from "../raster";
+import { asStrips, materialise, type Picture, type StripSource } from "../strips";
 import { encodeLossless, type LosslessSource } from "./lossless";
 import { finishSearch, passes, proxyContext, searchOnProxy, type ProxySearch } from "./lossy";
 import { lossyEncoder, type LossyFormat } from "./lossy-formats";
@@ -27,19 +27,20 @@ function smallest(candidates: Encoded[]): Encoded {
   return { ...winner, encodes };
 }
 
-async function bestLossless(image: Raster, source: LosslessSource): Promise<Encoded> {
+async function bestLossless(image: StripSource, source: LosslessSource): Promise<Encoded> {
   const candidates = [await encodeLossless(image, "png", source), await encodeLossless(image, "webp", source)];
   if (source.untouchedJpeg) candidates.push(await encodeLossless(image, "jpeg", source));
   return smallest(candidates);
 }
 
-export async function encodeBest(image: Raster, request: BestRequest): Promise<Encoded> {
+export async function encodeBest(picture: Picture, request: BestRequest): Promise<Encoded> {
+  const image = asStrips(picture);
   const { target, avifAllowed, source } = request;
   if (target === null) return bestLossless(image, source);
   const formats: LossyFormat[] = image.opaque ? ["jpeg", "webp"] : ["webp"];
   if (avifAllowed) formats.push("avif");
   // One proxy and one scorer for every candidate format.
-  const context = proxyContext(image);
+  const context = await proxyContext(image);
   const searches: ProxySearch[] = [];
   for (const format of formats) searches.push(await searchOnProxy(image, lossyEncoder(format, target, source.progressive, image.opaque), target, context));
   const spent = searches.reduce((sum, s) => sum + s.encodes, 0);
@@ -53,5 +54,5 @@ export async function encodeBest(image: Raster, request: BestRequest): Promise<E
   const lossyResult = await finishSearch(image, lossy);
   const result = { ...lossyResult, encodes: lossyResult.encodes + spent - lossy.encodes };
   if (image.opaque) return result;
-  return smallest([result, await pngAtTarget(image, target)]);
+  return smallest([result, await pngAtTarget(await materialise(image), target)]);
 }

@@ -11,7 +11,7 @@
 import type { Compression } from "../../request/document";
 import type { EncodableFormat } from "../../request/output";
 import type { ImageFormat } from "../probe";
-import type { Raster } from "../raster";
+import { asStrips, materialise, type Picture, type StripSource } from "../strips";
 import { encodeBest } from "./best";
 import { encodeLossless, type LosslessSource } from "./lossless";
 import { encodeAtQuality, encodeAtTarget } from "./lossy";
@@ -34,19 +34,20 @@ export interface OutputRequest {
   untouched?: { bytes: Uint8Array; format: ImageFormat };
 }
 
-export async function encodeOutput(image: Raster, request: OutputRequest): Promise<Encoded> {
-  const encoded = await encodeRequested(image, request);
+/** `image` may be a whole raster (rasterStrips) or strips from a decoder, read in passes. */
+export async function encodeOutput(picture: Picture, request: OutputRequest): Promise<Encoded> {
+  const encoded = await encodeRequested(asStrips(picture), request);
   return neverGrow(encoded, request);
 }
 
-async function encodeRequested(image: Raster, request: OutputRequest): Promise<Encoded> {
+async function encodeRequested(image: StripSource, request: OutputRequest): Promise<Encoded> {
   const { format, quality, compression, progressive } = request;
   const source = { progressive, untouchedJpeg: request.untouched?.format === "jpeg" ? request.untouched.bytes : undefined };
   const target = compression === "lossless" ? null : TARGET_SCORE[compression];
   if (format === "best") return encodeBest(image, { target, avifAllowed: request.avifAllowed, source });
-  if (quality !== undefined) return format === "png" ? losslessPng(image) : encodeAtQuality(image, lossyEncoder(format, 0, progressive, image.opaque), quality);
+  if (quality !== undefined) return format === "png" ? losslessPng(await materialise(image)) : encodeAtQuality(image, lossyEncoder(format, 0, progressive, image.opaque), quality);
   if (target === null) return encodeLossless(image, format, source);
-  if (format === "png") return pngAtTarget(image, target);
+  if (format === "png") return pngAtTarget(await materialise(image), target);
   return lossyAtTarget(image, format, target, source);
 }
 
@@ -56,7 +57,7 @@ async function encodeRequested(image: Raster, request: OutputRequest): Promise<E
  * lossless modes, which always meet it (WebP's lossy mode is 4:2:0 only, which caps some images
  * below 80 or 90). JPEG has nothing better to offer and returns its best try.
  */
-async function lossyAtTarget(image: Raster, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
+async function lossyAtTarget(image: StripSource, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
   const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive, image.opaque), target);
   if (lossy.score === null || lossy.score >= target || format === "jpeg") return lossy;
   const fallback = await encodeLossless(image, format, source);

@@ -9,7 +9,7 @@ import { transcode } from "../codecs/jpeg-turbo";
 import * as avif from "../codecs/avif";
 import * as webp from "../codecs/webp";
 import type { EncodableFormat } from "../../request/output";
-import type { Raster } from "../raster";
+import { materialise, type StripSource } from "../strips";
 import { encodeAtQuality } from "./lossy";
 import { jpegEncoder } from "./lossy-formats";
 import type { Encoded } from "./outcome";
@@ -24,14 +24,14 @@ export interface LosslessSource {
   progressive: boolean;
 }
 
-export async function encodeLossless(image: Raster, format: EncodableFormat, source: LosslessSource): Promise<Encoded> {
+export async function encodeLossless(image: StripSource, format: EncodableFormat, source: LosslessSource): Promise<Encoded> {
   switch (format) {
     case "png":
-      return losslessPng(image);
+      return losslessPng(await materialise(image));
     case "webp":
-      return { bytes: await webp.encode(image, { quality: WEBP_LOSSLESS_EFFORT, lossless: true }), format, quality: null, score: null, encodes: 1 };
+      return { bytes: await webp.encode(await materialise(image), { quality: WEBP_LOSSLESS_EFFORT, lossless: true }), format, quality: null, score: null, encodes: 1 };
     case "avif":
-      return { bytes: await avif.encode(image, { quality: 100, lossless: true }), format, quality: null, score: null, encodes: 1 };
+      return { bytes: await avif.encode(await materialise(image), { quality: 100, lossless: true }), format, quality: null, score: null, encodes: 1 };
     case "jpeg":
       if (source.untouchedJpeg) return { bytes: await transcode(source.untouchedJpeg, source.progressive), format, quality: null, score: null, encodes: 1 };
       return encodeAtQuality(image, jpegEncoder(100, source.progressive), 100);

@@ -10,6 +10,8 @@ import * as jpeg from "../codecs/jpeg";
 import { decodeScaled } from "../codecs/jpeg-turbo";
 import * as webp from "../codecs/webp";
 import { isGrey, type Raster } from "../raster";
+import { asStrips, materialise, rasterStrips, type Picture, type StripSource } from "../strips";
+import { probe } from "../probe";
 import type { SearchSpace } from "./search";
 
 export type LossyFormat = "jpeg" | "webp" | "avif";
@@ -17,13 +19,16 @@ export type LossyFormat = "jpeg" | "webp" | "avif";
 export interface LossyEncoder {
   format: LossyFormat;
   space(target: number): SearchSpace;
-  encode(image: Raster, quality: number): Promise<Uint8Array>;
+  /** The full-size encode, fed strip by strip. */
+  encode(image: Picture, quality: number): Promise<Uint8Array>;
   /**
    * A faster encode for the search on a proxy of a large image, whose pixels score about the same
    * and whose size is about the same (the full-size output is made with `encode` and scored again).
    */
   proxyEncode?(image: Raster, quality: number): Promise<Uint8Array>;
   decode(bytes: Uint8Array): Promise<Raster>;
+  /** The same decode as strips, for scoring tiles of a full-size output without its whole raster. */
+  decodeStrips(bytes: Uint8Array): StripSource;
   /**
    * The same encoder keeping more chroma (JPEG and AVIF: 4:4:4; WebP, 4:2:0 only: sharp YUV), for
    * images whose subsampled chroma caps the score.
@@ -67,11 +72,12 @@ export function jpegEncoder(target: number, progressive: boolean, sampling: "4:2
   const encoder: LossyEncoder = {
     format: "jpeg",
     space: (t) => prior([[70, 62, 0.6], [80, 78, 0.8], [90, 88, 1.0]], t, 5, 100),
-    encode: (image, quality) => jpeg.encode(image, { quality, progressive, sampling }),
+    encode: async (image, quality) => jpeg.encode(await materialise(asStrips(image)), { quality, progressive, sampling }),
     // Baseline: the same trellis quantisation without the search for the best progressive scans,
     // in about half the time, with 0.1-1 % more bytes and nearly the same pixels.
     proxyEncode: (image, quality) => jpeg.encode(image, { quality, progressive: false, sampling }),
     decode: (bytes) => decodeScaled(bytes, 1),
+    decodeStrips: (bytes) => lazyStrips(bytes, (b) => decodeScaled(b, 1)),
   };
   if (sampling === "4:2:0") encoder.chromaAlternative = { encoder: jpegEncoder(target, progressive, "4:4:4"), above: 95, offset: 9 };
   return encoder;
@@ -85,8 +91,9 @@ export function webpEncoder(target: number, sharpYuv = false): LossyEncoder {
   const encoder: LossyEncoder = {
     format: "webp",
     space: (t) => prior([[70, 62, 0.6], [80, 80, 0.7], [90, 92, 0.8]], t, 5, 100),
-    encode: (image, quality) => webp.encode(image, { quality, sharpYuv }),
+    encode: async (image, quality) => webp.encode(await materialise(asStrips(image)), { quality, sharpYuv }),
     decode: (bytes) => webp.decode(bytes),
+    decodeStrips: (bytes) => lazyStrips(bytes, webp.decode),
   };
   if (!sharpYuv && target < 90) encoder.chromaAlternative = { encoder: webpEncoder(target, true), above: 95, offset: 10 };
   return encoder;
@@ -106,16 +113,20 @@ export function avifEncoder(target: number, opaque = true, sampling: "4:2:0" | "
     return {
       format: "avif",
       space: (t) => prior([[70, 48, 0.9], [80, 60, 0.9], [90, 75, 0.8]], t, 5, 100),
-      encode: (image, quality) =>
-        image.opaque ? encodeAv1Avif(image, { cqLevel: cqLevel(quality), speed: 6, layout: isGrey(image.data) ? "monochrome" : "4:4:4" }) : avif.encode(image, { quality, sampling: "4:4:4" }),
+      encode: async (source, quality) => {
+        const image = await materialise(asStrips(source));
+        return image.opaque ? encodeAv1Avif(image, { cqLevel: cqLevel(quality), speed: 6, layout: isGrey(image.data) ? "monochrome" : "4:4:4" }) : avif.encode(image, { quality, sampling: "4:4:4" });
+      },
       decode: (bytes) => avif.decode(bytes),
+      decodeStrips: (bytes) => lazyStrips(bytes, avif.decode),
     };
   }
   const encoder: LossyEncoder = {
     format: "avif",
     space: (t) => prior([[70, 48, 0.9], [80, 60, 0.9], [90, 75, 0.8]], t, 5, 100),
-    encode: (image, quality) => avif.encode(image, { quality, sampling }),
+    encode: async (image, quality) => avif.encode(await materialise(asStrips(image)), { quality, sampling }),
     decode: (bytes) => avif.decode(bytes),
+    decodeStrips: (bytes) => lazyStrips(bytes, avif.decode),
   };
   if (sampling === "4:2:0") encoder.chromaAlternative = { encoder: avifEncoder(target, false, "4:4:4"), above: 88, offset: 18 };
   return encoder;
@@ -128,4 +139,17 @@ function cqLevel(quality: number): number {
 
 export function lossyEncoder(format: LossyFormat, target: number, progressive: boolean, opaque = true): LossyEncoder {
   return format === "jpeg" ? jpegEncoder(target, progressive) : format === "webp" ? webpEncoder(target) : avifEncoder(target, opaque);
+}
+
+/** A source that decodes whole on each pass (formats without a strip decoder yet). */
+function lazyStrips(bytes: Uint8Array, decode: (bytes: Uint8Array) => Promise<Raster>): StripSource {
+  const { width, height } = probe(bytes);
+  return {
+    width,
+    height,
+    opaque: false,
+    async *strips() {
+      yield* rasterStrips(await decode(bytes)).strips();
+    },
+  };
 }

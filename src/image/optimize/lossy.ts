@@ -8,11 +8,11 @@
  * search ends at a very high quality is searched again keeping more chroma (ChromaAlternative:
  * 4:4:4 for JPEG and AVIF, sharp YUV for WebP).
  */
-import type { Raster } from "../raster";
 import { createScorer, type Ssimulacra2Scorer } from "../score/ssimulacra2";
+import { asStrips, rasterOf, rasterStrips, type Picture, type StripSource } from "../strips";
 import type { ChromaAlternative, LossyEncoder } from "./lossy-formats";
 import type { Encoded } from "./outcome";
-import { makeProxy, mosaic, type Proxy } from "./proxy";
+import { makeProxy, makeProxyFromStrips, mosaicOfStrips, type Proxy } from "./proxy";
 import { searchQuality, type SearchResult, type Trial } from "./search";
 
 /** Quality steps tried after a full-size encode that scores under the target on its tiles. */
@@ -22,17 +22,15 @@ const FULL_SIZE_RETRIES = 3;
 /** Extra score a search on a proxy aims for, so the whole image still meets the target. */
 export const PROXY_MARGIN = 1.5;
 
-/** Scores the same tiles of a full-size output against the proxy. */
+/** Scores the same tiles of a full-size output against the proxy (read as the output decodes). */
 async function scoreEncoded(found: ProxySearch, bytes: Uint8Array): Promise<number> {
   const { proxy, encoder, scorer } = found;
-  const decoded = await encoder.decode(bytes);
-  return scorer.score(mosaic(decoded, proxy.tiles, proxy.columns));
+  return scorer.score(await mosaicOfStrips(encoder.decodeStrips(bytes), proxy.tiles, proxy.columns));
 }
 
 /** Encodes the proxy at `quality` (the faster proxy encode when it is a sample of tiles) and scores it. */
 async function trial(proxy: Proxy, scorer: Ssimulacra2Scorer, encoder: LossyEncoder, quality: number): Promise<Trial> {
-  const encode = proxy.tiles.length > 0 && encoder.proxyEncode ? encoder.proxyEncode : encoder.encode;
-  const bytes = await encode(proxy.raster, quality);
+  const bytes = proxy.tiles.length > 0 && encoder.proxyEncode ? await encoder.proxyEncode(proxy.raster, quality) : await encoder.encode(rasterStrips(proxy.raster), quality);
   const decoded = await encoder.decode(bytes);
   return { quality, bytes, score: await scorer.score(decoded) };
 }
@@ -55,8 +53,11 @@ export interface ProxyContext {
   scorer: Ssimulacra2Scorer;
 }
 
-export function proxyContext(image: Raster): ProxyContext {
-  const proxy = makeProxy(image);
+/** The proxy is cut from the raster when there is one, else collected in one pass of the strips. */
+export async function proxyContext(picture: Picture): Promise<ProxyContext> {
+  const image = asStrips(picture);
+  const raster = rasterOf(image);
+  const proxy = raster ? makeProxy(raster) : await makeProxyFromStrips(image);
   return { proxy, scorer: createScorer(proxy.raster) };
 }
 
@@ -64,9 +65,9 @@ export function proxyContext(image: Raster): ProxyContext {
  * The quality search on the image's proxy (the image itself when small). The context's scorer is
  * disposed by finishSearch, or by the caller when the search is not finished.
  */
-export async function searchOnProxy(image: Raster, encoder: LossyEncoder, target: number, context = proxyContext(image)): Promise<ProxySearch> {
-  const { proxy, scorer } = context;
-  const aim = proxy.raster === image ? target : target + PROXY_MARGIN;
+export async function searchOnProxy(picture: Picture, encoder: LossyEncoder, target: number, context?: ProxyContext): Promise<ProxySearch> {
+  const { proxy, scorer } = context ?? (await proxyContext(picture));
+  const aim = proxy.tiles.length === 0 ? target : target + PROXY_MARGIN;
   const search = await searchQuality((q) => trial(proxy, scorer, encoder, q), aim, encoder.space(aim));
   const first: ProxySearch = { proxy, scorer, encoder, target: aim, search, encodes: search.trials.length };
   const alternative = encoder.chromaAlternative;
@@ -99,18 +100,18 @@ async function withChromaAlternative(first: ProxySearch, alternative: ChromaAlte
 }
 
 /** The full-size output for a finished search (the search's own bytes when the image was its proxy). */
-export async function finishSearch(image: Raster, found: ProxySearch): Promise<Encoded> {
+export async function finishSearch(picture: Picture, found: ProxySearch): Promise<Encoded> {
   try {
-    return await fullSize(image, found);
+    return await fullSize(asStrips(picture), found);
   } finally {
     found.scorer.dispose();
   }
 }
 
-async function fullSize(image: Raster, found: ProxySearch): Promise<Encoded> {
+async function fullSize(image: StripSource, found: ProxySearch): Promise<Encoded> {
   const { proxy, encoder, target, search } = found;
   let encodes = found.encodes;
-  if (proxy.raster === image) return { bytes: search.best.bytes, format: encoder.format, quality: search.best.quality, score: search.best.score, encodes };
+  if (proxy.tiles.length === 0) return { bytes: search.best.bytes, format: encoder.format, quality: search.best.quality, score: search.best.score, encodes };
   let quality = search.best.quality;
   for (let attempt = 0; ; attempt++) {
     const bytes = await encoder.encode(image, quality);
@@ -122,7 +123,7 @@ async function fullSize(image: Raster, found: ProxySearch): Promise<Encoded> {
 }
 
 /** The smallest output of `encoder` that scores at least `target`. */
-export async function encodeAtTarget(image: Raster, encoder: LossyEncoder, target: number): Promise<Encoded> {
+export async function encodeAtTarget(image: Picture, encoder: LossyEncoder, target: number): Promise<Encoded> {
   return finishSearch(image, await searchOnProxy(image, encoder, target));
 }
 
@@ -130,6 +131,6 @@ export async function encodeAtTarget(image: Raster, encoder: LossyEncoder, targe
  * One encode at the caller's quality. Not scored: the caller chose the quality, and a score costs
  * about half a second per megapixel, more than the encode itself.
  */
-export async function encodeAtQuality(image: Raster, encoder: LossyEncoder, quality: number): Promise<Encoded> {
+export async function encodeAtQuality(image: Picture, encoder: LossyEncoder, quality: number): Promise<Encoded> {
   return { bytes: await encoder.encode(image, quality), format: encoder.format, quality, score: null, encodes: 1 };
 }
