@@ -65,7 +65,7 @@ function seed(key) {
 const key = demoKey();
 seed(key);
 
-const vars = ["ALLOW_PRIVATE_SOURCES", "PRIVATE_SOURCE_ALLOWLIST", "ALLOW_SENSITIVE_FETCH_HEADERS", "MAX_INPUT_PIXELS", "MAX_JPEG_INPUT_PIXELS", "MAX_AVIF_OUTPUT_PIXELS", "MAX_INPUT_BYTES", "PUBLIC_BASE_URL", "FETCH_TIMEOUT_MS"]
+const vars = ["ALLOW_PRIVATE_SOURCES", "PRIVATE_SOURCE_ALLOWLIST", "ALLOW_SENSITIVE_FETCH_HEADERS", "MAX_INPUT_PIXELS", "MAX_LARGE_INPUT_PIXELS", "MAX_ORIENTED_PIXELS", "MAX_OUTPUT_PIXELS", "MAX_AVIF_OUTPUT_PIXELS", "MAX_INPUT_BYTES", "PUBLIC_BASE_URL", "FETCH_TIMEOUT_MS"]
   .filter((name) => process.env[name] !== undefined)
   .flatMap((name) => ["--var", `${name}:${process.env[name]}`]);
 const child = spawn(

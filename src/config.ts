@@ -13,7 +13,9 @@ export interface Env {
   WEBHOOKS: Queue;
   MAX_INPUT_BYTES: string;
   MAX_INPUT_PIXELS: string;
-  MAX_JPEG_INPUT_PIXELS: string;
+  MAX_LARGE_INPUT_PIXELS: string;
+  MAX_ORIENTED_PIXELS: string;
+  MAX_OUTPUT_PIXELS: string;
   MAX_AVIF_OUTPUT_PIXELS: string;
   DEFAULT_RATE_LIMIT: string;
   DEFAULT_MONTHLY_QUOTA: string;
@@ -30,10 +32,14 @@ export interface Settings {
   maxInputBytes: number;
   maxInputPixels: number;
   /**
-   * Baseline JPEGs may be larger (never less than maxInputPixels): shrink-on-load decodes them
-   * reduced, and the decoded raster must still be within maxInputPixels.
+   * JPEG (baseline and progressive), PNG and WebP inputs may be larger (never less than
+   * maxInputPixels): the streamed route decodes them strip by strip (src/image/streamed.ts).
    */
-  maxJpegInputPixels: number;
+  maxLargeInputPixels: number;
+  /** EXIF orientations 2–8 of a large input: the decoded image turned into one raster. */
+  maxOrientedPixels: number;
+  /** Outputs of the streamed route (full size or resized) for JPEG, PNG and WebP. */
+  maxOutputPixels: number;
   /** AVIF encoding needs far more memory per pixel than the other encoders. */
   maxAvifOutputPixels: number;
   defaultRateLimit: number;
@@ -71,7 +77,9 @@ export function settings(env: Env): Settings {
   const parsed: Settings = {
     maxInputBytes: positiveInt(env, "MAX_INPUT_BYTES", 32 * 1024 * 1024),
     maxInputPixels: positiveInt(env, "MAX_INPUT_PIXELS", 4_000_000),
-    maxJpegInputPixels: positiveInt(env, "MAX_JPEG_INPUT_PIXELS", 50_000_000),
+    maxLargeInputPixels: positiveInt(env, "MAX_LARGE_INPUT_PIXELS", 50_000_000),
+    maxOrientedPixels: positiveInt(env, "MAX_ORIENTED_PIXELS", 16_777_216),
+    maxOutputPixels: positiveInt(env, "MAX_OUTPUT_PIXELS", 25_000_000),
     maxAvifOutputPixels: positiveInt(env, "MAX_AVIF_OUTPUT_PIXELS", 2_500_000),
     defaultRateLimit: positiveInt(env, "DEFAULT_RATE_LIMIT", 100_000),
     defaultMonthlyQuota: positiveInt(env, "DEFAULT_MONTHLY_QUOTA", 250_000),

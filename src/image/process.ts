@@ -11,15 +11,16 @@ import { applyEmbeddedProfile } from "./icc";
 import { oneAtATime } from "./one-at-a-time";
 import { clipFaces } from "./faces/focus";
 import { runPipeline, type StepContext } from "./pipeline";
-import { decodeWindow, scaledSize, type DecodedWindow, type JpegScale } from "./codecs/jpeg-turbo";
-import { jpegShrink, jpegWindow, SHRINK_SCALES } from "./shrink-on-load";
+import { decodeWindow, scaledSize, type DecodedWindow } from "./codecs/jpeg-turbo";
+import { jpegShrink, jpegWindow } from "./shrink-on-load";
 import { orientedSize } from "./steps/orient";
 import { probe, sha1Hex, type ImageFormat, type ProbeResult } from "./probe";
-import { flatten } from "./steps/flatten";
+import { flatten, flattenStrips } from "./steps/flatten";
 import type { LogicalSize } from "./steps/resize";
 import type { Raster } from "./raster";
 import { decode } from "./transcode";
-import { encodeOutput, type Encoded } from "./optimize";
+import { encodeOutput, type Encoded, type OutputRequest } from "./optimize";
+import { checkStreamable, decodedPixels, decodePlan, streamedImage } from "./streamed";
 import { sanitiseName } from "../storage/temp";
 
 /** The fields that `input` and `output` share in the response document (spec §5). */
@@ -84,50 +85,54 @@ async function facts(bytes: Uint8Array, info: ProbeResult, name: string, quality
 }
 
 /**
- * Pixel limits, from the header before decoding: the input within its format's limit, and the
- * raster the decoder will make (a baseline JPEG may shrink on load) within maxInputPixels.
+ * Pixel limits, from the header before decoding: the input within its format's limit, and, when the
+ * raster the decoder would make (a JPEG may shrink on load) is over maxInputPixels, a request the
+ * streamed route can serve.
  */
 export function checkPixels(info: ProbeResult, plan: RequestPlan, settings: Settings): void {
   const pixels = info.width * info.height;
   const limit = inputPixelLimit(info, settings);
   if (pixels > limit) {
-    const which = limit === settings.maxInputPixels ? "" : " for JPEG";
+    const which = limit === settings.maxInputPixels ? "" : ` for ${FORMATS[info.format].name}`;
     throw new ApiError(422, `The image is ${info.width}×${info.height} (${pixels} pixels), over this server's limit${which} of ${limit} pixels.`);
   }
-  if (pixels <= settings.maxInputPixels) return;
-  const decoded = scaledSize(info.width, info.height, jpegShrink(info, plan));
-  if (decoded.width * decoded.height > settings.maxInputPixels) throw tooLargeToDecode(info, settings.maxInputPixels);
+  if (info.format === "webp" && Math.max(info.width, info.height) > WEBP_MAX_SIDE) {
+    throw new ApiError(422, `The image is ${info.width}×${info.height}; WebP images are at most ${WEBP_MAX_SIDE} pixels a side.`);
+  }
+  const decoded = decodedPixels(info, decodePlan(info, plan).scale);
+  if (decoded > settings.maxInputPixels) checkStreamable(info, plan, settings, decoded);
 }
 
-/** Progressive JPEGs hold all their coefficients while decoding: they keep the general limit. */
+/** WebP's own limit (the format stores 14-bit sizes). */
+const WEBP_MAX_SIDE = 16383;
+
+/** JPEG, PNG and WebP decode strip by strip: they may be far larger than a whole raster may be. */
 function inputPixelLimit(info: ProbeResult, settings: Settings): number {
-  if (info.format !== "jpeg" || info.interlaced) return settings.maxInputPixels;
-  return Math.max(settings.maxJpegInputPixels, settings.maxInputPixels);
+  const streamed = info.format === "jpeg" || info.format === "png" || info.format === "webp";
+  return streamed ? Math.max(settings.maxLargeInputPixels, settings.maxInputPixels) : settings.maxInputPixels;
 }
 
-/** A large JPEG the request would decode over the limit; says how small an output would do. */
-function tooLargeToDecode(info: ProbeResult, limit: number): ApiError {
-  const [width, height] = orientedSize(info.width, info.height, info.orientation);
-  const fits = (scale: JpegScale): boolean => {
-    const decoded = scaledSize(width, height, scale);
-    return decoded.width * decoded.height <= limit;
-  };
-  const scale = [...SHRINK_SCALES].reverse().find(fits) ?? SHRINK_SCALES[0]!;
-  const size = scaledSize(width, height, scale);
-  return new ApiError(
-    422,
-    `The image is ${width}×${height} (${width * height} pixels); this server decodes at most ${limit} pixels, which a JPEG this large meets only when it is decoded reduced. ` +
-      `Ask for a smaller output: a resize (or scale) to less than ${size.width}×${size.height} (${scale * 8}/8 of its size), without crop or rotate.`,
-  );
+/** Whether this request decodes to more than a whole raster may hold (the streamed route). */
+function isLarge(info: ProbeResult, plan: RequestPlan, settings: Settings): boolean {
+  return decodedPixels(info, decodePlan(info, plan).scale) > settings.maxInputPixels;
 }
 
-/** The AVIF encoder needs ~26 MiB per megapixel: larger AVIF outputs would not fit the isolate. */
-function checkOutputPixels(format: EncodableFormat, width: number, height: number, settings: Settings): void {
+/**
+ * Output limits: AVIF's encoder needs the most memory (MAX_AVIF_OUTPUT_PIXELS); outputs of the
+ * streamed route are limited by what their encoder holds (MAX_OUTPUT_PIXELS).
+ */
+function checkOutputPixels(format: EncodableFormat | "best", width: number, height: number, settings: Settings, large: boolean): void {
   const pixels = width * height;
   if (format === "avif" && pixels > settings.maxAvifOutputPixels) {
     throw new ApiError(
       422,
       `AVIF output is limited to ${settings.maxAvifOutputPixels} pixels on this server and this one would be ${width}×${height} (${pixels}); resize it or choose another output format.`,
+    );
+  }
+  if (large && pixels > settings.maxOutputPixels) {
+    throw new ApiError(
+      422,
+      `Outputs of large images are limited to ${settings.maxOutputPixels} pixels on this server and this one would be ${width}×${height} (${pixels}); resize it (for example to a width of ${Math.floor(Math.sqrt((settings.maxOutputPixels * width) / height))}).`,
     );
   }
 }
@@ -168,23 +173,41 @@ function faceFacts(ctx: StepContext, image: Raster): FaceFact[] | undefined {
   });
 }
 
-/** Runs decode → pipeline → encode/optimise; `untouched` when no step changed the source's pixels. */
+/** Runs decode → pipeline → encode/optimise on the whole-raster route or the streamed one. */
 async function render(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded & { faces?: FaceFact[] }> {
+  return isLarge(info, plan, settings) ? renderStreamed(source, info, plan, settings, format) : renderRaster(source, info, plan, settings, format);
+}
+
+/** The streamed route (streamed.ts): strips from the decoder to the encoder. */
+async function renderStreamed(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded> {
+  const streamed = await streamedImage(source.bytes, info, plan, settings);
+  let picture = streamed.picture;
+  checkOutputPixels(format, picture.width, picture.height, settings, true);
+  if (format === "jpeg") picture = flattenStrips(picture, plan.output.background);
+  return encodeOutput(picture, outputRequest(plan, format, picture.width * picture.height <= settings.maxAvifOutputPixels, streamed.exact ? source : undefined, info));
+}
+
+function outputRequest(plan: RequestPlan, format: EncodableFormat | "best", avifAllowed: boolean, untouched: Source | undefined, info: ProbeResult): OutputRequest {
+  return {
+    format,
+    quality: plan.output.quality,
+    compression: plan.optimize?.compression ?? "medium",
+    progressive: plan.output.progressive,
+    avifAllowed,
+    untouched: untouched ? { bytes: untouched.bytes, format: info.format } : undefined,
+  };
+}
+
+/** The whole-raster route: decode → pipeline → encode/optimise; `untouched` when no step changed the source's pixels. */
+async function renderRaster(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded & { faces?: FaceFact[] }> {
   const decoded = await decodeInput(source.bytes, info, plan);
   const ctx: StepContext = { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize };
   let image = await runPipeline(decoded.image, ctx);
   const faces = faceFacts(ctx, image);
   const untouched = decoded.exact && image === decoded.image;
-  if (format !== "best") checkOutputPixels(format, image.width, image.height, settings);
+  checkOutputPixels(format, image.width, image.height, settings, false);
   if (format === "jpeg") image = flatten(image, plan.output.background);
-  const encoded = await encodeOutput(image, {
-    format,
-    quality: plan.output.quality,
-    compression: plan.optimize?.compression ?? "medium",
-    progressive: plan.output.progressive,
-    avifAllowed: image.width * image.height <= settings.maxAvifOutputPixels,
-    untouched: untouched ? { bytes: source.bytes, format: info.format } : undefined,
-  });
+  const encoded = await encodeOutput(image, outputRequest(plan, format, image.width * image.height <= settings.maxAvifOutputPixels, untouched ? source : undefined, info));
   return { ...encoded, faces };
 }
 

@@ -243,6 +243,7 @@ async function* resizePass(source: StripSource, region: Region, width: number, h
   let band = new Uint8ClampedArray(OUTPUT_STRIP_ROWS * rowBytes);
   let bandTop = 0;
   let bandRows = 0;
+  let emitted = 0;
   const take = (y: number, row: Uint8ClampedArray): void => {
     if ((bandRows + 1) * rowBytes > band.length) {
       const grown = new Uint8ClampedArray(band.length * 2);
@@ -275,13 +276,17 @@ async function* resizePass(source: StripSource, region: Region, width: number, h
       }
       if (bandRows >= OUTPUT_STRIP_ROWS) {
         yield { top: bandTop, rows: bandRows, data: band.subarray(0, bandRows * rowBytes) };
+        emitted = bandTop + bandRows;
         bandRows = 0;
       }
       if (strip.top + strip.rows >= region.y + region.height) break;
     }
     flush();
-    if (bandRows > 0) yield { top: bandTop, rows: bandRows, data: band.subarray(0, bandRows * rowBytes) };
-    if (bandTop + bandRows !== height) throw new Error(`the resampler emitted ${bandTop + bandRows} of ${height} rows`);
+    if (bandRows > 0) {
+      yield { top: bandTop, rows: bandRows, data: band.subarray(0, bandRows * rowBytes) };
+      emitted = bandTop + bandRows;
+    }
+    if (emitted !== height) throw new Error(`the resampler emitted ${emitted} of ${height} rows`);
   } catch (err) {
     if (err instanceof ApiError) throw err;
     throw cannotResize(describeFailure(err, kernel?.failure() ?? 0, DEFAULT_MEMORY_LIMIT));

@@ -120,3 +120,31 @@ export type Picture = Raster | StripSource;
 export function asStrips(picture: Picture): StripSource {
   return "strips" in picture ? picture : rasterStrips(picture);
 }
+
+/** A region of a source: rows outside it are skipped as they pass, columns cut from each strip. */
+export function cropStrips(source: StripSource, region: { x: number; y: number; width: number; height: number }): StripSource {
+  if (region.x === 0 && region.y === 0 && region.width === source.width && region.height === source.height) return source;
+  return {
+    width: region.width,
+    height: region.height,
+    opaque: source.opaque,
+    async *strips() {
+      const stride = source.width * 4;
+      const rowBytes = region.width * 4;
+      for await (const strip of source.strips()) {
+        const first = Math.max(strip.top, region.y);
+        const end = Math.min(strip.top + strip.rows, region.y + region.height);
+        if (first >= end) {
+          if (strip.top >= region.y + region.height) break;
+          continue;
+        }
+        const out = new Uint8ClampedArray((end - first) * rowBytes);
+        for (let y = first; y < end; y++) {
+          const start = (y - strip.top) * stride + region.x * 4;
+          out.set(strip.data.subarray(start, start + rowBytes), (y - first) * rowBytes);
+        }
+        yield { top: first - region.y, rows: end - first, data: out };
+      }
+    },
+  };
+}

@@ -1,6 +1,7 @@
 /**
- * Baseline JPEGs above MAX_INPUT_PIXELS (up to MAX_JPEG_INPUT_PIXELS) are accepted when the request
- * lets shrink-on-load decode them within MAX_INPUT_PIXELS, and refused from the header otherwise.
+ * JPEGs above MAX_INPUT_PIXELS (up to MAX_LARGE_INPUT_PIXELS) are decoded reduced when the request
+ * lets shrink-on-load decode them within MAX_INPUT_PIXELS, else taken by the streamed route
+ * (streamed.test.ts), and refused from the header over the large-input limit.
  * The 6000×4000 input is made here with our own encoder from a synthetic photo. The memory test
  * measures one 24 MP → 1200 px job the way memory.test.ts does: the WASM memory of the instances
  * the job created (test/worker/wasm-instances.ts) plus the JS buffers alive at its end (input
@@ -52,7 +53,7 @@ describe("JPEG inputs above MAX_INPUT_PIXELS", () => {
 
   it("uses the configured limits", () => {
     expect(config.maxInputPixels).toBe(4_000_000);
-    expect(config.maxJpegInputPixels).toBe(50_000_000);
+    expect(config.maxLargeInputPixels).toBe(50_000_000);
   });
 
   it("resizes a 6000×4000 JPEG to 1200 px", async () => {
@@ -62,32 +63,31 @@ describe("JPEG inputs above MAX_INPUT_PIXELS", () => {
     expect([out.format, out.width, out.height]).toEqual(["jpeg", 1200, 800]);
   });
 
-  it("refuses it without a resize, asking for a smaller output", async () => {
-    const res = await upload(key, huge, "huge.jpg", { output: { format: "jpeg", quality: 80 } });
-    const { message } = await expectEnvelope(res, 422, /decodes at most 4000000 pixels/);
-    expect(message).toMatch(/Ask for a smaller output: a resize \(or scale\) to less than 2250×1500 \(3\/8 of its size\), without crop or rotate/);
+  it("resizes it to exactly half on the streamed route (the decoder cannot shrink to that)", async () => {
+    const res = await upload(key, huge, "huge.jpg", { resize: { mode: "fit", width: 3000, height: 2000 }, output: { format: "jpeg", quality: 80 }, response: { mode: "binary" } });
+    expect(res.status).toBe(200);
+    const out = probe(new Uint8Array(await res.arrayBuffer()));
+    expect([out.format, out.width, out.height]).toEqual(["jpeg", 3000, 2000]);
   });
 
-  it("refuses a resize the decoder cannot reach by shrinking (exactly half, or with a crop)", async () => {
-    const half = await upload(key, huge, "huge.jpg", { resize: { mode: "fit", width: 3000, height: 2000 } });
-    await expectEnvelope(half, 422, /decodes at most 4000000 pixels/);
+  it("refuses whole-raster operations on it, naming the limit", async () => {
     const cropped = await upload(key, huge, "huge.jpg", { ...FIT_1200, crop: { mode: "rect", width: 3000, height: 2000 } });
-    expect(cropped.status).toBe(422);
+    await expectEnvelope(cropped, 422, /runs crop on images of at most 4000000 pixels as decoded, and this one decodes to 24000000/);
   });
 
-  it("refuses from the header a JPEG over MAX_JPEG_INPUT_PIXELS", async () => {
+  it("refuses from the header a JPEG over MAX_LARGE_INPUT_PIXELS", async () => {
     const claimed = claimingSize(fixture("chelsea.jpg"), 10_000, 6_000);
     expect(probe(claimed).width * probe(claimed).height).toBe(60_000_000);
     const res = await upload(key, claimed, "claimed.jpg", FIT_1200);
     await expectEnvelope(res, 422, /10000×6000 \(60000000 pixels\), over this server's limit for JPEG of 50000000 pixels/);
   });
 
-  it("keeps MAX_INPUT_PIXELS for progressive JPEGs and other formats", async () => {
-    const progressive = claimingSize(fixture("chelsea-progressive.jpg"), 6000, 4000);
+  it("refuses from the header progressive JPEGs and PNGs over MAX_LARGE_INPUT_PIXELS", async () => {
+    const progressive = claimingSize(fixture("chelsea-progressive.jpg"), 10_000, 6_000);
     expect(probe(progressive).interlaced).toBe(true);
-    await expectEnvelope(await upload(key, progressive, "p.jpg", FIT_1200), 422, /over this server's limit of 4000000 pixels/);
-    const png = claimingPngSize(fixture("coffee.png"), 6000, 4000);
-    await expectEnvelope(await upload(key, png, "big.png", FIT_1200), 422, /over this server's limit of 4000000 pixels/);
+    await expectEnvelope(await upload(key, progressive, "p.jpg", FIT_1200), 422, /over this server's limit for JPEG of 50000000 pixels/);
+    const png = claimingPngSize(fixture("coffee.png"), 10_000, 6_000);
+    await expectEnvelope(await upload(key, png, "big.png", FIT_1200), 422, /over this server's limit for PNG of 50000000 pixels/);
   });
 
   it("needs under 100 MB for 24 MP → 1200 px", async () => {

@@ -25,6 +25,8 @@ const CASES: { name: string; image: Raster; width: number; height: number; regio
   { name: "stretch", image: photo, width: 100, height: 500 },
   { name: "a region", image: photo, width: 150, height: 90, region: { x: 33, y: 101, width: 400, height: 250 } },
   { name: "to one row", image: photo, width: 300, height: 1 },
+  { name: "down by 1.07", image: photo, width: 683, height: 483 },
+  { name: "the same height", image: photo, width: 500, height: 517 },
 ];
 
 describe("resizeStrips", () => {

@@ -14,7 +14,7 @@ import type { ProbeResult } from "../probe";
 import type { Raster } from "../raster";
 import { toSrgb } from "./convert";
 import { extractIcc } from "./extract";
-import { parseProfile } from "./profile";
+import { parseProfile, type MatrixShaper } from "./profile";
 
 export { extractIcc } from "./extract";
 export { parseProfile, type MatrixShaper } from "./profile";
@@ -29,11 +29,17 @@ export type ProfileTarget = Pick<ProbeResult, "format" | "colorspace">;
  * RGB profile only on a colour (RGB or YCbCr) one; CMYK inputs are never converted.
  */
 export async function applyEmbeddedProfile(bytes: Uint8Array, input: ProfileTarget, image: Raster): Promise<Raster> {
+  const profile = await embeddedProfile(bytes, input);
+  return profile ? toSrgb(image, profile) : image;
+}
+
+/** The embedded profile that applyEmbeddedProfile would convert with, or null when none applies. */
+export async function embeddedProfile(bytes: Uint8Array, input: ProfileTarget): Promise<MatrixShaper | null> {
   const icc = await extractIcc(bytes, input.format);
   const profile = icc && parseProfile(icc);
-  if (!profile || profile.isSrgb) return image;
+  if (!profile || profile.isSrgb) return null;
   const gray = input.colorspace === "Gray";
   const colour = input.colorspace === "sRGB" || input.colorspace === "YCbCr";
-  if (profile.colorSpace === "GRAY" ? !gray : !colour) return image;
-  return toSrgb(image, profile);
+  if (profile.colorSpace === "GRAY" ? !gray : !colour) return null;
+  return profile;
 }

@@ -1,6 +1,7 @@
 /** Flattens alpha onto a background colour, for output formats without transparency (JPEG). */
 import type { Rgba } from "../../request/color";
-import type { Raster } from "../raster";
+import { createRaster, type Raster } from "../raster";
+import type { StripSource } from "../strips";
 
 export function flatten(image: Raster, background: Rgba): Raster {
   if (image.opaque) return image;
@@ -18,4 +19,23 @@ export function flatten(image: Raster, background: Rgba): Raster {
     data[i + 3] = 255;
   }
   return { ...image, opaque: true };
+}
+
+/**
+ * flatten() strip by strip, in place (as flatten is): on a decoder's strips, or on a raster's,
+ * where a second pass finds the pixels already opaque and leaves them as they are.
+ */
+export function flattenStrips(source: StripSource, background: Rgba): StripSource {
+  if (source.opaque) return source;
+  return {
+    width: source.width,
+    height: source.height,
+    opaque: true,
+    async *strips() {
+      for await (const strip of source.strips()) {
+        flatten(createRaster(source.width, strip.rows, strip.data, false), background);
+        yield strip;
+      }
+    },
+  };
 }
