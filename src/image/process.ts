@@ -20,6 +20,8 @@ import type { LogicalSize } from "./steps/resize";
 import type { Raster } from "./raster";
 import { decode } from "./transcode";
 import { encodeOutput, type Encoded, type OutputRequest } from "./optimize";
+import { holdBytes } from "./memory-meter";
+import { rasterOf, type StripSource } from "./strips";
 import { checkStreamable, decodedPixels, decodePlan, streamedImage } from "./streamed";
 import { sanitiseName } from "../storage/temp";
 
@@ -173,18 +175,39 @@ function faceFacts(ctx: StepContext, image: Raster): FaceFact[] | undefined {
   });
 }
 
-/** Runs decode → pipeline → encode/optimise on the whole-raster route or the streamed one. */
+/**
+ * Runs decode → pipeline → encode/optimise on the whole-raster route or the streamed one. The input
+ * bytes and the result are counted by the memory meter while the work runs.
+ */
 async function render(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded & { faces?: FaceFact[] }> {
-  return isLarge(info, plan, settings) ? renderStreamed(source, info, plan, settings, format) : renderRaster(source, info, plan, settings, format);
+  const release = holdBytes(source.bytes.byteLength);
+  try {
+    const encoded = await (isLarge(info, plan, settings) ? renderStreamed(source, info, plan, settings, format) : renderRaster(source, info, plan, settings, format));
+    if (encoded.bytes !== source.bytes) holdBytes(encoded.bytes.byteLength)();
+    return encoded;
+  } finally {
+    release();
+  }
 }
 
 /** The streamed route (streamed.ts): strips from the decoder to the encoder. */
 async function renderStreamed(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded> {
   const streamed = await streamedImage(source.bytes, info, plan, settings);
   let picture = streamed.picture;
-  checkOutputPixels(format, picture.width, picture.height, settings, true);
-  if (format === "jpeg") picture = flattenStrips(picture, plan.output.background);
-  return encodeOutput(picture, outputRequest(plan, format, picture.width * picture.height <= settings.maxAvifOutputPixels, streamed.exact ? source : undefined, info));
+  const release = holdRaster(picture);
+  try {
+    checkOutputPixels(format, picture.width, picture.height, settings, true);
+    if (format === "jpeg") picture = flattenStrips(picture, plan.output.background);
+    return await encodeOutput(picture, outputRequest(plan, format, picture.width * picture.height <= settings.maxAvifOutputPixels, streamed.exact ? source : undefined, info));
+  } finally {
+    release();
+  }
+}
+
+/** Counts the whole raster behind a picture (the oriented route's), if there is one. */
+function holdRaster(picture: StripSource): () => void {
+  const raster = rasterOf(picture);
+  return holdBytes(raster ? raster.data.byteLength : 0);
 }
 
 function outputRequest(plan: RequestPlan, format: EncodableFormat | "best", avifAllowed: boolean, untouched: Source | undefined, info: ProbeResult): OutputRequest {
@@ -201,14 +224,21 @@ function outputRequest(plan: RequestPlan, format: EncodableFormat | "best", avif
 /** The whole-raster route: decode → pipeline → encode/optimise; `untouched` when no step changed the source's pixels. */
 async function renderRaster(source: Source, info: ProbeResult, plan: RequestPlan, settings: Settings, format: EncodableFormat | "best"): Promise<Encoded & { faces?: FaceFact[] }> {
   const decoded = await decodeInput(source.bytes, info, plan);
+  const releaseDecoded = holdBytes(decoded.image.data.byteLength);
   const ctx: StepContext = { plan, input: info, limits: { maxPixels: settings.maxInputPixels }, logicalSize: decoded.logicalSize };
   let image = await runPipeline(decoded.image, ctx);
-  const faces = faceFacts(ctx, image);
-  const untouched = decoded.exact && image === decoded.image;
-  checkOutputPixels(format, image.width, image.height, settings, false);
-  if (format === "jpeg") image = flatten(image, plan.output.background);
-  const encoded = await encodeOutput(image, outputRequest(plan, format, image.width * image.height <= settings.maxAvifOutputPixels, untouched ? source : undefined, info));
-  return { ...encoded, faces };
+  const releaseResult = holdBytes(image === decoded.image ? 0 : image.data.byteLength);
+  try {
+    const faces = faceFacts(ctx, image);
+    const untouched = decoded.exact && image === decoded.image;
+    checkOutputPixels(format, image.width, image.height, settings, false);
+    if (format === "jpeg") image = flatten(image, plan.output.background);
+    const encoded = await encodeOutput(image, outputRequest(plan, format, image.width * image.height <= settings.maxAvifOutputPixels, untouched ? source : undefined, info));
+    return { ...encoded, faces };
+  } finally {
+    releaseResult();
+    releaseDecoded();
+  }
 }
 
 export async function processImage(source: Source, plan: RequestPlan, settings: Settings, fallbackBase: string): Promise<Processed> {

@@ -55,6 +55,19 @@ export function rasterStrips(image: Raster, rows = DEFAULT_STRIP_ROWS): RasterSt
   };
 }
 
+let largestMaterialised = 0;
+
+/**
+ * The largest raster materialise() made since the last call, in bytes, and a reset. The memory
+ * meter cannot see when such a raster is let go, so the memory test counts it on top of the peak:
+ * the streamed route should make none (only codecs without a strip version yet do).
+ */
+export function takeLargestMaterialised(): number {
+  const largest = largestMaterialised;
+  largestMaterialised = 0;
+  return largest;
+}
+
 /** The raster behind a source made by rasterStrips, else undefined. */
 export function rasterOf(source: StripSource): Raster | undefined {
   return "raster" in source ? (source as RasterStrips).raster : undefined;
@@ -68,6 +81,7 @@ export async function materialise(source: StripSource): Promise<Raster> {
   const whole = rasterOf(source);
   if (whole) return whole;
   const image = createRaster(source.width, source.height, undefined, source.opaque);
+  largestMaterialised = Math.max(largestMaterialised, image.data.byteLength);
   const rowBytes = source.width * 4;
   let next = 0;
   for await (const strip of source.strips()) {

@@ -8,6 +8,7 @@
  * search ends at a very high quality is searched again keeping more chroma (ChromaAlternative:
  * 4:4:4 for JPEG and AVIF, sharp YUV for WebP).
  */
+import { holdBytes } from "../memory-meter";
 import { createScorer, type Ssimulacra2Scorer } from "../score/ssimulacra2";
 import { asStrips, rasterOf, rasterStrips, type Picture, type StripSource } from "../strips";
 import type { ChromaAlternative, LossyEncoder } from "./lossy-formats";
@@ -116,7 +117,8 @@ async function fullSize(image: StripSource, found: ProxySearch): Promise<Encoded
   for (let attempt = 0; ; attempt++) {
     const bytes = await encoder.encode(image, quality);
     encodes++;
-    const score = await scoreEncoded(found, bytes);
+    const release = holdBytes(bytes.byteLength);
+    const score = await scoreEncoded(found, bytes).finally(release);
     if (score >= target || attempt === FULL_SIZE_RETRIES || quality >= 100) return { bytes, format: encoder.format, quality, score, encodes };
     quality = Math.min(100, quality + FULL_SIZE_RETRY_STEP);
   }
