@@ -8,7 +8,7 @@
  * the target are left out; when none can, the smallest lossless candidate is the answer.
  */
 import { asStrips, materialise, type Picture, type StripSource } from "../strips";
-import { encodeLossless, type LosslessSource } from "./lossless";
+import { encodeLossless, losslessFits, type LosslessSource } from "./lossless";
 import { finishSearch, passes, proxyContext, searchOnProxy, type ProxySearch } from "./lossy";
 import { lossyEncoder, type LossyFormat } from "./lossy-formats";
 import type { Encoded } from "./outcome";
@@ -28,7 +28,8 @@ function smallest(candidates: Encoded[]): Encoded {
 }
 
 async function bestLossless(image: StripSource, source: LosslessSource): Promise<Encoded> {
-  const candidates = [await encodeLossless(image, "png", source), await encodeLossless(image, "webp", source)];
+  const candidates = [await encodeLossless(image, "png", source)];
+  if (losslessFits("webp", image.width * image.height)) candidates.push(await encodeLossless(image, "webp", source));
   if (source.untouchedJpeg) candidates.push(await encodeLossless(image, "jpeg", source));
   return smallest(candidates);
 }

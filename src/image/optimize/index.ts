@@ -13,7 +13,7 @@ import type { EncodableFormat } from "../../request/output";
 import type { ImageFormat } from "../probe";
 import { asStrips, materialise, type Picture, type StripSource } from "../strips";
 import { encodeBest } from "./best";
-import { encodeLossless, type LosslessSource } from "./lossless";
+import { encodeLossless, losslessFits, type LosslessSource } from "./lossless";
 import { encodeAtQuality, encodeAtTarget } from "./lossy";
 import { lossyEncoder, type LossyFormat } from "./lossy-formats";
 import type { Encoded } from "./outcome";
@@ -59,7 +59,8 @@ async function encodeRequested(image: StripSource, request: OutputRequest): Prom
  */
 async function lossyAtTarget(image: StripSource, format: LossyFormat, target: number, source: LosslessSource): Promise<Encoded> {
   const lossy = await encodeAtTarget(image, lossyEncoder(format, target, source.progressive, image.opaque), target);
-  if (lossy.score === null || lossy.score >= target || format === "jpeg") return lossy;
+  // Large images whose lossless mode needs the whole image keep their best lossy try.
+  if (lossy.score === null || lossy.score >= target || format === "jpeg" || !losslessFits(format, image.width * image.height)) return lossy;
   const fallback = await encodeLossless(image, format, source);
   return { ...fallback, encodes: lossy.encodes + fallback.encodes };
 }

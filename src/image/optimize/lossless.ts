@@ -8,6 +8,7 @@
 import { transcode } from "../codecs/jpeg-turbo";
 import * as avif from "../codecs/avif";
 import * as webp from "../codecs/webp";
+import { ApiError } from "../../errors";
 import type { EncodableFormat } from "../../request/output";
 import { materialise, type StripSource } from "../strips";
 import { encodeAtQuality } from "./lossy";
@@ -24,7 +25,25 @@ export interface LosslessSource {
   progressive: boolean;
 }
 
+/**
+ * Pixels up to which each lossless mode runs: WebP's (VP8L) and AVIF's lossless encoders take the
+ * whole image (plus their own copies of it), so large images cannot have them; PNG and JPEG
+ * lossless work on strips, up to the output limit.
+ */
+export const LOSSLESS_WHOLE_IMAGE_PIXELS: Readonly<Record<"webp" | "avif", number>> = { webp: 4_000_000, avif: 2_500_000 };
+
+/** Whether `format`'s lossless mode can take an image of `pixels`. */
+export function losslessFits(format: EncodableFormat, pixels: number): boolean {
+  return format === "png" || format === "jpeg" || pixels <= LOSSLESS_WHOLE_IMAGE_PIXELS[format];
+}
+
 export async function encodeLossless(image: StripSource, format: EncodableFormat, source: LosslessSource): Promise<Encoded> {
+  if (!losslessFits(format, image.width * image.height)) {
+    throw new ApiError(
+      422,
+      `Lossless ${format.toUpperCase()} is limited to ${LOSSLESS_WHOLE_IMAGE_PIXELS[format as "webp" | "avif"]} pixels on this server and this image has ${image.width * image.height}; choose PNG, a lossy compression, or resize it.`,
+    );
+  }
   switch (format) {
     case "png":
       return losslessPng(await materialise(image));
